@@ -1,0 +1,128 @@
+import { checkAttrs } from "./attrs";
+import { InferError, ShapeError, formatLoc } from "./errors";
+import { callerLocation } from "./location";
+import { opDef } from "./ops";
+import { Tensor } from "./tensor";
+import type { AttrValue, Graph, GraphInput, Node, SourceLoc, TensorType, ValueId } from "./types";
+
+type Attrs = Readonly<Record<string, AttrValue>>;
+
+/** Anything tensors can be recorded into: a graph builder, or the linear tape of reverse mode. */
+export interface Emitter {
+  /** The graph builder that non-linear values and constants go to. */
+  readonly main: GraphBuilder;
+  /** True for tapes that record linear (tangent) computations instead of graph nodes. */
+  readonly isLinear: boolean;
+  emit(op: string, args: readonly Tensor[], attrs: Attrs): Tensor;
+}
+
+/** Checks arity, attributes and types of one op application; errors name op, shapes and location. */
+export function inferNode(op: string, argTypes: readonly TensorType[], attrs: Attrs, loc: SourceLoc): TensorType {
+  const def = opDef(op);
+  const where = `(at ${formatLoc(loc)})`;
+  if (def.arity === "variadic" ? argTypes.length === 0 : argTypes.length !== def.arity) {
+    throw new ShapeError(`${op}: expects ${def.arity === "variadic" ? "at least 1" : def.arity} operands, got ${argTypes.length} ${where}`, op, loc);
+  }
+  const bad = checkAttrs(def.attrs, attrs);
+  if (bad) throw new ShapeError(`${op}: ${bad} ${where}`, op, loc);
+  try {
+    return def.infer(argTypes, attrs as never);
+  } catch (e) {
+    if (e instanceof InferError) throw new ShapeError(`${op}: ${e.message} ${where}`, op, loc);
+    throw e;
+  }
+}
+
+/** Records nodes into a new graph. One builder per trace; `trace()` keeps a stack of them. */
+export class GraphBuilder implements Emitter {
+  readonly isLinear = false;
+  readonly inputs: GraphInput[] = [];
+  readonly nodes: Node[] = [];
+  private nextId = 0;
+  private locOverride: SourceLoc | undefined;
+
+  constructor(readonly name: string) {}
+
+  get main(): GraphBuilder {
+    return this;
+  }
+
+  /** The location a node emitted now would get. */
+  currentLoc(): SourceLoc {
+    return this.locOverride ?? callerLocation();
+  }
+
+  /** Runs `fn` with every emitted node taking `loc` (used by transforms for derived nodes). */
+  withLoc<R>(loc: SourceLoc | undefined, fn: () => R): R {
+    const saved = this.locOverride;
+    this.locOverride = loc;
+    try {
+      return fn();
+    } finally {
+      this.locOverride = saved;
+    }
+  }
+
+  addInput(type: TensorType, name: string, loc?: SourceLoc): Tensor {
+    const input: GraphInput = Object.freeze({ id: this.nextId++, name, type: freezeType(type), loc: loc ?? this.currentLoc() });
+    this.inputs.push(input);
+    return new Tensor(this, input.id, input.type);
+  }
+
+  emit(op: string, args: readonly Tensor[], attrs: Attrs): Tensor {
+    const loc = this.currentLoc();
+    for (const a of args) {
+      if (a.emitter !== this) {
+        throw new ShapeError(`${op}: operand %${a.id} belongs to another trace; tensors cannot leak out of the function that made them (at ${formatLoc(loc)})`, op, loc);
+      }
+    }
+    const type = freezeType(inferNode(op, args.map((a) => a.type), attrs, loc));
+    const node: Node = Object.freeze({ id: this.nextId++, op, args: Object.freeze(args.map((a) => a.id)), attrs: freezeAttrs(attrs), type, loc });
+    this.nodes.push(node);
+    return new Tensor(this, node.id, type);
+  }
+
+  /** Freezes the recorded graph with the given outputs. */
+  finish(outputs: readonly Tensor[]): Graph {
+    for (const o of outputs) {
+      if (o.emitter !== this) throw new ShapeError(`output %${o.id} belongs to another trace`);
+    }
+    return freezeGraph({ name: this.name, inputs: this.inputs.slice(), nodes: this.nodes.slice(), outputs: outputs.map((o) => o.id) });
+  }
+}
+
+const freezeType = (t: TensorType): TensorType => (Object.isFrozen(t) ? t : Object.freeze({ dtype: t.dtype, shape: Object.freeze([...t.shape]) }));
+
+function freezeAttrs(attrs: Attrs): Attrs {
+  const out: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(attrs)) out[k] = Array.isArray(v) ? Object.freeze([...v]) : v;
+  return Object.freeze(out);
+}
+
+/** Deep-freezes a graph built outside immer (immer freezes what it produces itself). */
+export function freezeGraph(g: Graph): Graph {
+  return Object.freeze({
+    name: g.name,
+    inputs: Object.freeze(g.inputs.map((i) => (Object.isFrozen(i) ? i : Object.freeze({ ...i, type: freezeType(i.type) })))),
+    nodes: Object.freeze(g.nodes.map((n) => (Object.isFrozen(n) ? n : Object.freeze({ ...n, args: Object.freeze([...n.args]), attrs: freezeAttrs(n.attrs), type: freezeType(n.type) })))),
+    outputs: Object.freeze([...g.outputs]),
+  });
+}
+
+/** A stack of active traces; constants made from plain numbers go to the innermost. */
+const traceStack: GraphBuilder[] = [];
+
+export function currentBuilder(): GraphBuilder | undefined {
+  return traceStack[traceStack.length - 1];
+}
+
+export function withBuilder<R>(b: GraphBuilder, fn: () => R): R {
+  traceStack.push(b);
+  try {
+    return fn();
+  } finally {
+    traceStack.pop();
+  }
+}
+
+export type { ValueId };

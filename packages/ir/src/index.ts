@@ -1,0 +1,12 @@
+export * from "./types";
+export * from "./errors";
+export * from "./shape";
+export * from "./attrs";
+export { ops, opDef, isOpName, costOf, OP_NAMES } from "./ops";
+export type { OpName, OpAttrs, OpDef, OpClass, Cost, JvpRule, TransposeRule } from "./ops";
+export { unbroadcast } from "./ops/movement";
+export { GraphBuilder, currentBuilder, withBuilder, freezeGraph, inferNode, type Emitter } from "./builder";
+export { Tensor } from "./tensor";
+export { t, emit, type T, type TensorLike, type ReduceOptions } from "./api";
+export { spec, trace, traceWithTree, flattenResult, unflattenResult, type Spec, type OutTree, type Traced } from "./trace";
+export { callerLocation } from "./location";

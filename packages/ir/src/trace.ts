@@ -1,0 +1,66 @@
+import { GraphBuilder, withBuilder } from "./builder";
+import { TraceError, formatLoc } from "./errors";
+import { Tensor } from "./tensor";
+import type { DType, Graph, Shape, TensorType } from "./types";
+
+/** Describes one input of a traced function. */
+export interface Spec extends TensorType {
+  readonly name?: string;
+}
+
+export function spec(shape: Shape, dtype: DType = "f32", name?: string): Spec {
+  return Object.freeze({ shape: Object.freeze([...shape]), dtype, ...(name ? { name } : {}) });
+}
+
+/** The structure of a function's result: a tensor, an array or an object of them. */
+export type OutTree = { kind: "leaf" } | { kind: "array"; items: OutTree[] } | { kind: "object"; keys: string[]; items: OutTree[] };
+
+/** Flattens a result into tensors and its structure; anything else is a clear error. */
+export function flattenResult(value: unknown, builder: GraphBuilder, path = "result"): { leaves: Tensor[]; tree: OutTree } {
+  if (value instanceof Tensor) return { leaves: [value], tree: { kind: "leaf" } };
+  const items = Array.isArray(value) ? value : value && typeof value === "object" && value.constructor === Object ? Object.values(value) : null;
+  if (!items) {
+    const what = typeof value === "number" ? `the number ${value}` : value === undefined ? "undefined" : typeof value;
+    const loc = builder.currentLoc();
+    throw new TraceError(`the traced function returned ${what} at ${path}; it must return a tensor, or an array or object of tensors (at ${formatLoc(loc)})`, undefined, loc);
+  }
+  const keys = Array.isArray(value) ? [] : Object.keys(value as object);
+  const leaves: Tensor[] = [];
+  const trees: OutTree[] = [];
+  items.forEach((item, i) => {
+    const sub = flattenResult(item, builder, `${path}${Array.isArray(value) ? `[${i}]` : `.${keys[i]}`}`);
+    leaves.push(...sub.leaves);
+    trees.push(sub.tree);
+  });
+  return { leaves, tree: Array.isArray(value) ? { kind: "array", items: trees } : { kind: "object", keys, items: trees } };
+}
+
+/** Rebuilds a result's structure from flat leaves. */
+export function unflattenResult<L>(tree: OutTree, leaves: readonly L[]): unknown {
+  let i = 0;
+  const build = (node: OutTree): unknown => {
+    if (node.kind === "leaf") return leaves[i++];
+    const items = node.items.map(build);
+    return node.kind === "array" ? items : Object.fromEntries(node.keys.map((k, j) => [k, items[j]]));
+  };
+  return build(tree);
+}
+
+export interface Traced {
+  readonly graph: Graph;
+  readonly outTree: OutTree;
+}
+
+/** Traces `fn` on symbolic inputs, keeping the structure of its result. */
+export function traceWithTree(fn: (...args: Tensor[]) => unknown, specs: readonly Spec[], name?: string): Traced {
+  const builder = new GraphBuilder(name ?? (fn.name || "main"));
+  const inputs = specs.map((s, i) => builder.addInput(s, s.name ?? `arg${i}`));
+  const result = withBuilder(builder, () => fn(...inputs));
+  const { leaves, tree } = flattenResult(result, builder);
+  return { graph: builder.finish(leaves), outTree: tree };
+}
+
+/** Traces a TypeScript function over tensors into a static `Graph`. */
+export function trace(fn: (...args: Tensor[]) => unknown, specs: readonly Spec[], name?: string): Graph {
+  return traceWithTree(fn, specs, name).graph;
+}
