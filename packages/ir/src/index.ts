@@ -10,3 +10,6 @@ export { Tensor } from "./tensor";
 export { t, emit, type T, type TensorLike, type ReduceOptions } from "./api";
 export { spec, trace, traceWithTree, flattenResult, unflattenResult, type Spec, type OutTree, type Traced } from "./trace";
 export { callerLocation } from "./location";
+export { printGraph, printNode, printInput, printType, printLoc, formatNumber } from "./print";
+export { parseGraph } from "./parse";
+export { verifyGraph } from "./verify";
