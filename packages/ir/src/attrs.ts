@@ -1,7 +1,7 @@
 import { DTYPES, type DType } from "./types";
 
 /** The kinds of attribute an op may declare. The schema drives typing, parsing and verification. */
-export type AttrKind = "int" | "ints" | "float" | "floats" | "bool" | "dtype";
+export type AttrKind = "int" | "ints" | "float" | "floats" | "bool" | "dtype" | "str";
 
 /** An op's attribute schema: attribute name → kind. */
 export type AttrSchema = Readonly<Record<string, AttrKind>>;
@@ -32,6 +32,8 @@ export function checkAttr(kind: AttrKind, v: unknown): string | null {
       return Array.isArray(v) && v.every(isNum) ? null : `expected a list of numbers, got ${JSON.stringify(v)}`;
     case "bool":
       return typeof v === "boolean" ? null : `expected true or false, got ${JSON.stringify(v)}`;
+    case "str":
+      return typeof v === "string" ? null : `expected a string, got ${JSON.stringify(v)}`;
     case "dtype":
       return DTYPES.includes(v as DType) ? null : `expected a dtype (${DTYPES.join(", ")}), got ${JSON.stringify(v)}`;
   }

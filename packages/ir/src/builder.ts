@@ -38,10 +38,16 @@ export class GraphBuilder implements Emitter {
   readonly isLinear = false;
   readonly inputs: GraphInput[] = [];
   readonly nodes: Node[] = [];
+  /** Values of enclosing traces used here (closures), each lifted to an extra input. */
+  readonly captures: { readonly outer: Tensor; readonly inner: Tensor }[] = [];
   private nextId = 0;
   private locOverride: SourceLoc | undefined;
 
-  constructor(readonly name: string) {}
+  /** `parent` is the trace that was active when this one began; its values may be captured. */
+  constructor(
+    readonly name: string,
+    readonly parent?: GraphBuilder,
+  ) {}
 
   get main(): GraphBuilder {
     return this;
@@ -71,23 +77,36 @@ export class GraphBuilder implements Emitter {
 
   emit(op: string, args: readonly Tensor[], attrs: Attrs): Tensor {
     const loc = this.currentLoc();
-    for (const a of args) {
-      if (a.emitter !== this) {
-        throw new ShapeError(`${op}: operand %${a.id} belongs to another trace; tensors cannot leak out of the function that made them (at ${formatLoc(loc)})`, op, loc);
-      }
-    }
+    args = args.map((a) => (a.emitter === this ? a : this.capture(a, op, loc)));
     const type = freezeType(inferNode(op, args.map((a) => a.type), attrs, loc));
     const node: Node = Object.freeze({ id: this.nextId++, op, args: Object.freeze(args.map((a) => a.id)), attrs: freezeAttrs(attrs), type, loc });
     this.nodes.push(node);
     return new Tensor(this, node.id, type);
   }
 
+  /**
+   * A value from an enclosing trace (a closure, as in `grad(w => loss(w, x))`) becomes an
+   * extra input of this graph; the caller passes the outer value for it. Values of
+   * unrelated traces cannot be used: they leaked out of the function that made them.
+   */
+  private capture(outer: Tensor, op: string, loc: SourceLoc): Tensor {
+    const known = this.captures.find((c) => c.outer === outer);
+    if (known) return known.inner;
+    let ancestor = this.parent;
+    while (ancestor && ancestor !== outer.emitter) ancestor = ancestor.parent;
+    if (!ancestor) {
+      throw new ShapeError(`${op}: operand %${outer.id} belongs to another trace; tensors cannot leak out of the function that made them (at ${formatLoc(loc)})`, op, loc);
+    }
+    const inner = this.addInput(outer.type, `capture${this.captures.length}`, loc);
+    this.captures.push({ outer, inner });
+    return inner;
+  }
+
   /** Freezes the recorded graph with the given outputs. */
   finish(outputs: readonly Tensor[]): Graph {
-    for (const o of outputs) {
-      if (o.emitter !== this) throw new ShapeError(`output %${o.id} belongs to another trace`);
-    }
-    return freezeGraph({ name: this.name, inputs: this.inputs.slice(), nodes: this.nodes.slice(), outputs: outputs.map((o) => o.id) });
+    const loc = this.currentLoc();
+    const ids = outputs.map((o) => (o.emitter === this ? o : this.capture(o, "return", loc)).id);
+    return freezeGraph({ name: this.name, inputs: this.inputs.slice(), nodes: this.nodes.slice(), outputs: ids });
   }
 }
 

@@ -13,3 +13,4 @@ export { callerLocation } from "./location";
 export { printGraph, printNode, printInput, printType, printLoc, formatNumber } from "./print";
 export { parseGraph } from "./parse";
 export { verifyGraph } from "./verify";
+export { inlineGraph } from "./inline";

@@ -169,6 +169,7 @@ class Parser {
     if (tok.kind === "number") return (this.pos++, parseNumber(tok.text));
     if (tok.kind === "ident" && (tok.text === "true" || tok.text === "false")) return (this.pos++, tok.text === "true");
     if (tok.kind === "ident" && DTYPES.includes(tok.text as DType)) return (this.pos++, tok.text);
+    if (tok.kind === "string") return (this.pos++, tok.text);
     if (this.isPunct("[")) {
       this.pos++;
       const items: number[] = [];
@@ -179,7 +180,7 @@ class Parser {
       this.punct("]");
       return items;
     }
-    return this.fail(`an attribute value (number, [list], true/false or ${DTYPES.join("/")})`);
+    return this.fail(`an attribute value (number, [list], "string", true/false or ${DTYPES.join("/")})`);
   }
 
   private type(): TensorType {

@@ -1,3 +1,4 @@
+import { DTYPES, type DType } from "./types";
 import type { AttrValue, Graph, GraphInput, Node, SourceLoc, TensorType } from "./types";
 
 /** Numbers print so that parsing gives back the identical double (including -0, NaN, ±Infinity). */
@@ -11,7 +12,9 @@ export function formatNumber(x: number): string {
 
 function formatAttr(v: AttrValue): string {
   if (typeof v === "number") return formatNumber(v);
-  if (typeof v === "boolean" || typeof v === "string") return String(v);
+  if (typeof v === "boolean") return String(v);
+  // dtypes print bare (f32); every other string is quoted
+  if (typeof v === "string") return DTYPES.includes(v as DType) ? v : JSON.stringify(v);
   return `[${v.map(formatNumber).join(", ")}]`;
 }
 

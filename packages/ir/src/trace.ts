@@ -1,4 +1,4 @@
-import { GraphBuilder, withBuilder } from "./builder";
+import { GraphBuilder, currentBuilder, withBuilder } from "./builder";
 import { TraceError, formatLoc } from "./errors";
 import { Tensor } from "./tensor";
 import type { DType, Graph, Shape, TensorType } from "./types";
@@ -47,17 +47,20 @@ export function unflattenResult<L>(tree: OutTree, leaves: readonly L[]): unknown
 }
 
 export interface Traced {
+  /** Inputs: the function's arguments, then one per captured outer value (see `captures`). */
   readonly graph: Graph;
   readonly outTree: OutTree;
+  /** Values of enclosing traces the function closed over; pass them after the arguments. */
+  readonly captures: readonly Tensor[];
 }
 
 /** Traces `fn` on symbolic inputs, keeping the structure of its result. */
 export function traceWithTree(fn: (...args: Tensor[]) => unknown, specs: readonly Spec[], name?: string): Traced {
-  const builder = new GraphBuilder(name ?? (fn.name || "main"));
+  const builder = new GraphBuilder(name ?? (fn.name || "main"), currentBuilder());
   const inputs = specs.map((s, i) => builder.addInput(s, s.name ?? `arg${i}`));
   const result = withBuilder(builder, () => fn(...inputs));
   const { leaves, tree } = flattenResult(result, builder);
-  return { graph: builder.finish(leaves), outTree: tree };
+  return { graph: builder.finish(leaves), outTree: tree, captures: builder.captures.map((c) => c.outer) };
 }
 
 /** Traces a TypeScript function over tensors into a static `Graph`. */

@@ -38,6 +38,18 @@ export type TransposeRule<A> = (
   attrs: A,
 ) => readonly (Tensor | null)[];
 
+/**
+ * A direct reverse-mode rule, for ops where JVP-then-transpose is awkward (custom rules):
+ * the cotangent of each argument (`null` for none) given the output cotangent.
+ */
+export type VjpRule<A> = (
+  t: T,
+  primals: readonly Tensor[],
+  ct: Tensor,
+  attrs: A,
+  out: Tensor,
+) => readonly (Tensor | null)[];
+
 interface OpDefCommon<S extends AttrSchema> {
   /** One line, shown by `--help`-style listings and in docs. */
   readonly summary: string;
@@ -50,6 +62,8 @@ interface OpDefCommon<S extends AttrSchema> {
   /** Flops per output element (elementwise / movement) or per input element (reduction). */
   readonly flopsPerElement: number;
   readonly jvp: JvpRule<AttrsOf<S>>;
+  /** Optional: used by reverse mode instead of transposing the JVP. */
+  readonly vjp?: VjpRule<AttrsOf<S>>;
 }
 
 /** Linear ops (in some argument) carry a transpose rule; reverse mode is JVP followed by transpose. */

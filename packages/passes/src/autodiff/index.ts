@@ -1,1 +1,5 @@
-export {};
+export { vjpGraph } from "./vjp";
+export { jvpGraph } from "./jvp";
+export { LinearTape } from "./linear-tape";
+export { activeValues } from "./active";
+export { resolveArgnums } from "./argnums";
