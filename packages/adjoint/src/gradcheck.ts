@@ -1,4 +1,5 @@
-import { AdjointError, t, type HostTensor, type Tensor } from "@adjoint/ir";
+import { AdjointError, t, trace, type HostTensor, type Tensor } from "@adjoint/ir";
+import { interpret } from "@adjoint/backend-cpu";
 import { evaluateHost, type TensorFn } from "./eager";
 import { toHost, typeOfArg, type ArgLike } from "./host";
 import { valueAndGrad } from "./transforms";
@@ -69,9 +70,10 @@ export function gradcheck(f: TensorFn, inputs: readonly ArgLike[], opts: Gradche
     projection ??= Array.from({ length: y.size }, rand);
     return t.sum(t.mul(y, t.constant(projection, y.shape)));
   };
-  const f64 = (fn: TensorFn, xs: readonly HostTensor[]) => evaluateHost(fn, xs, "f64");
-  const [, grads] = f64(valueAndGrad(scalar, { argnums }), hosts) as [HostTensor, HostTensor[]];
-  const value = (xs: HostTensor[]) => (f64(scalar, xs) as HostTensor).data[0];
+  const [, grads] = evaluateHost(valueAndGrad(scalar, { argnums }), hosts, "f64") as [HostTensor, HostTensor[]];
+  // traced once, interpreted twice per element
+  const graph = trace(scalar, hosts.map((h) => ({ shape: h.shape, dtype: h.dtype })), "gradcheck");
+  const value = (xs: HostTensor[]) => interpret(graph, xs, { precision: "f64" })[0].data[0];
 
   let worst: GradcheckWorst | null = null;
   let worstRatio = -1;

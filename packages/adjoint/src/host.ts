@@ -10,8 +10,9 @@ export type ArgLike =
   | Uint8Array
   | { readonly shape: Shape; readonly dtype?: DType; readonly data: ArrayLike<number> };
 
-const storageFor = (dtype: DType, n: number) =>
-  dtype === "f32" ? new Float32Array(n) : dtype === "i32" ? new Int32Array(n) : new Uint8Array(n);
+// Float64Array data stays f64, so f64 evaluation (finite differences) sees the exact values.
+const storageFor = (dtype: DType, n: number, source: ArrayLike<number>) =>
+  dtype === "f32" ? (source instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) : dtype === "i32" ? new Int32Array(n) : new Uint8Array(n);
 
 function dtypeOfArray(x: ArrayLike<number>): DType {
   return x instanceof Int32Array ? "i32" : x instanceof Uint8Array ? "bool" : "f32";
@@ -43,7 +44,7 @@ export function toHost(x: ArgLike, expected: TensorType, what: string): HostTens
   if (data.length !== n) {
     throw new AdjointError(`${what}: expected ${n} values for ${formatType(expected)}, got ${data.length}`);
   }
-  const out = storageFor(expected.dtype, n);
+  const out = storageFor(expected.dtype, n, data);
   for (let i = 0; i < n; i++) out[i] = expected.dtype === "bool" ? +(data[i] !== 0) : data[i];
   return { shape: [...expected.shape], dtype: expected.dtype, data: out };
 }

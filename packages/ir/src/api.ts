@@ -191,12 +191,12 @@ export function full(shape: readonly number[], value: number, dtype: DType = "f3
 }
 
 export function iota(shape: readonly number[], axis = 0, dtype: DType = "i32"): Tensor {
-  return creator("iota").emit({ axis, shape: [...shape], dtype });
+  return creator("iota").emit({ axis: axis < 0 ? axis + shape.length : axis, shape: [...shape], dtype });
 }
 
 /** The tensor API: primitives plus composites. Rules in op definitions are written with it too. */
 export const t = {
-  add: binary("add"), sub: binary("sub"), mul: binary("mul"), div: binary("div"), pow: binary("pow"),
+  add: binary("add"), sub: binary("sub"), mul: binary("mul"), div: binary("div"), pow: (a: TensorLike, b: TensorLike) => emit("pow", coerce("pow", [a, b]).map((x) => cast(x, "f32"))),
   maximum: binary("max"), minimum: binary("min"),
   eq: binary("eq"), ne: binary("ne"), lt: binary("lt"), le: binary("le"), gt: binary("gt"), ge: binary("ge"),
   neg: unary("neg"), abs: unary("abs"), sign: unary("sign"), relu: unary("relu"),

@@ -26,7 +26,11 @@ export const composites = {
     const e = t.exp(t.sub(x, t.stopGradient(t.max(x, axis, { keepdims: true }))));
     return t.div(e, t.sum(e, axis, { keepdims: true }));
   },
-  logSoftmax: (x: Tensor, axis = -1): Tensor => t.sub(x, t.logSumExp(x, axis, { keepdims: true })),
+  /** Shifted first, so large logits keep their precision: s - log Σ e^s with s = x - max x. */
+  logSoftmax(x: Tensor, axis = -1): Tensor {
+    const s = t.sub(x, t.stopGradient(t.max(x, axis, { keepdims: true })));
+    return t.sub(s, t.log(t.sum(t.exp(s), axis, { keepdims: true })));
+  },
   /** Normalises over `axis` to zero mean and unit variance, then scales and shifts. */
   layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, opts: { axis?: number; eps?: number } = {}): Tensor {
     const axis = opts.axis ?? -1;

@@ -14,3 +14,4 @@ export { printGraph, printNode, printInput, printType, printLoc, formatNumber } 
 export { parseGraph } from "./parse";
 export { verifyGraph } from "./verify";
 export { inlineGraph } from "./inline";
+export { registerCustomVjp, type CustomBwd } from "./ops/custom";

@@ -7,6 +7,8 @@ const PACKAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 const FRAME = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?$/;
 
 function isOwnFrame(file: string): boolean {
+  // a package's own tests are user code: they should see their own lines
+  if (file.endsWith(".test.ts")) return false;
   return file.startsWith(PACKAGES_DIR) || file.startsWith("node:") || file.includes("/node_modules/");
 }
 

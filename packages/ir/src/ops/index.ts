@@ -2,6 +2,7 @@ import type { AttrsOf } from "../attrs";
 import { DTYPE_BYTES, type TensorType } from "../types";
 import { numel } from "../shape";
 import { contractionOps, indexOps } from "./contraction";
+import { customOps } from "./custom";
 import type { Cost, OpDef } from "./def";
 import { elementwiseOps } from "./elementwise";
 import { movementOps } from "./movement";
@@ -16,6 +17,7 @@ export const ops = {
   ...movementOps,
   ...contractionOps,
   ...indexOps,
+  ...customOps,
 };
 
 export type OpName = keyof typeof ops;

@@ -1,0 +1,17 @@
+/**
+ * Adjoint's public API: trace a function over tensors, differentiate it as a graph
+ * transform, optimise it, and run it. See DESIGN.md for the contract.
+ */
+export {
+  t, spec, trace, traceWithTree, printGraph, parseGraph, verifyGraph, Tensor,
+  AdjointError, ShapeError, TraceError, ParseError, VerifyError,
+  type Graph, type Spec, type HostTensor, type DType, type Shape, type TensorLike,
+} from "@adjoint/ir";
+export { interpret } from "@adjoint/backend-cpu";
+export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, type GradOptions } from "./transforms";
+export { customVjp } from "./custom-vjp";
+export { gradcheck, seededRandom, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck";
+export { compile, type CompileOptions, type CompileReport, type Executable } from "./compile";
+export { registerBackend, getBackend, backendNames, type Backend, type LoweredProgram } from "./backends";
+export { evaluate, type TensorFn, type Tree } from "./eager";
+export type { ArgLike } from "./host";

@@ -1,0 +1,2 @@
+export { interpret, type InterpretOptions } from "./interpret";
+export type { Precision } from "./storage";
