@@ -18,9 +18,10 @@ type ValueOfKind<K extends AttrKind> = K extends "int" | "float"
 export type AttrsOf<S extends AttrSchema> = { readonly [K in keyof S]: ValueOfKind<S[K]> };
 
 /** Checks one attribute value against its kind; returns a reason when it does not fit. */
+const isNum = (x: unknown): x is number => typeof x === "number";
+const isInt = (x: unknown) => isNum(x) && Number.isInteger(x);
+
 export function checkAttr(kind: AttrKind, v: unknown): string | null {
-  const isNum = (x: unknown): x is number => typeof x === "number";
-  const isInt = (x: unknown) => isNum(x) && Number.isInteger(x);
   switch (kind) {
     case "int":
       return isInt(v) ? null : `expected an integer, got ${JSON.stringify(v)}`;
@@ -41,12 +42,13 @@ export function checkAttr(kind: AttrKind, v: unknown): string | null {
 
 /** Validates a whole attribute record against a schema: every key present, no extras, each well-typed. */
 export function checkAttrs(schema: AttrSchema, attrs: Readonly<Record<string, unknown>>): string | null {
-  for (const [name, kind] of Object.entries(schema)) {
+  for (const name in schema) {
+    const kind = schema[name];
     if (!(name in attrs)) return `missing attribute '${name}' (${kind})`;
     const why = checkAttr(kind, attrs[name]);
     if (why) return `attribute '${name}': ${why}`;
   }
-  for (const name of Object.keys(attrs)) {
+  for (const name in attrs) {
     if (!(name in schema)) {
       const known = Object.keys(schema);
       return `unknown attribute '${name}' (this op takes ${known.length ? known.join(", ") : "no attributes"})`;

@@ -19,16 +19,16 @@ export interface Emitter {
 /** Checks arity, attributes and types of one op application; errors name op, shapes and location. */
 export function inferNode(op: string, argTypes: readonly TensorType[], attrs: Attrs, loc: SourceLoc): TensorType {
   const def = opDef(op);
-  const where = `(at ${formatLoc(loc)})`;
+  const where = () => `(at ${formatLoc(loc)})`; // formatted only when there is an error
   if (def.arity === "variadic" ? argTypes.length === 0 : argTypes.length !== def.arity) {
-    throw new ShapeError(`${op}: expects ${def.arity === "variadic" ? "at least 1" : def.arity} operands, got ${argTypes.length} ${where}`, op, loc);
+    throw new ShapeError(`${op}: expects ${def.arity === "variadic" ? "at least 1" : def.arity} operands, got ${argTypes.length} ${where()}`, op, loc);
   }
   const bad = checkAttrs(def.attrs, attrs);
-  if (bad) throw new ShapeError(`${op}: ${bad} ${where}`, op, loc);
+  if (bad) throw new ShapeError(`${op}: ${bad} ${where()}`, op, loc);
   try {
     return def.infer(argTypes, attrs as never);
   } catch (e) {
-    if (e instanceof InferError) throw new ShapeError(`${op}: ${e.message} ${where}`, op, loc);
+    if (e instanceof InferError) throw new ShapeError(`${op}: ${e.message} ${where()}`, op, loc);
     throw e;
   }
 }
