@@ -5,7 +5,7 @@ export * from "./attrs";
 export { ops, opDef, isOpName, costOf, OP_NAMES } from "./ops";
 export type { OpName, OpAttrs, OpDef, OpClass, Cost, JvpRule, TransposeRule } from "./ops";
 export { unbroadcast } from "./ops/movement";
-export { GraphBuilder, currentBuilder, withBuilder, freezeGraph, inferNode, type Emitter } from "./builder";
+export { GraphBuilder, currentBuilder, withBuilder, freezeGraph, freezeNode, inferNode, type Emitter } from "./builder";
 export { Tensor } from "./tensor";
 export { t, emit, type T, type TensorLike, type ReduceOptions } from "./api";
 export { spec, trace, traceWithTree, flattenResult, unflattenResult, type Spec, type OutTree, type Traced } from "./trace";

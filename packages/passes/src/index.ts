@@ -1,1 +1,12 @@
 export * from "./autodiff";
+export { withOptions, formatChange, type Pass, type AnyPass, type PassContext, type PassRecord, type ChangeSummary } from "./pass";
+export { runPasses, type PassInstrument, type RunPassesOptions, type PipelineResult } from "./manager";
+export { summarizeChange, diffById, NO_CHANGE } from "./change";
+export { rewriteNodes, commitEdits, redefine, type Rewrite, type RewriteRule, type RewriteView, type NodeEdits } from "./rewrite";
+export { verifyInstrument } from "./instruments/verify";
+export { timingInstrument, formatTimingReport } from "./instruments/timing";
+export { dumpInstrument, formatSummaryTable, type DumpOptions } from "./instruments/dump";
+export { valueIdBound } from "./value-ids";
+export { printDot } from "./dot";
+export * from "./simplify";
+export { allPasses, getPass, parsePipeline } from "./registry";

@@ -1,0 +1,38 @@
+/** Common-subexpression elimination: one node per distinct (op, operands, attributes). */
+import { formatNumber, type AttrValue, type Node, type ValueId } from "@adjoint/ir";
+import type { Pass } from "../pass";
+import { rewriteNodes } from "../rewrite";
+
+const formatAttr = (v: AttrValue): string =>
+  typeof v === "number" ? formatNumber(v) : typeof v === "object" ? `[${v.map(formatNumber).join(",")}]` : String(v);
+
+/**
+ * The identity of a computation. Attributes are sorted by name and numbers printed exactly
+ * (`-0` and `0` differ, NaN equals NaN), so equal keys mean equal results: every op is pure
+ * and deterministic (a random op would have to carry its seed as an attribute).
+ */
+export function cseKey(n: Node): string {
+  const attrs = Object.keys(n.attrs).sort().map((k) => `${k}=${formatAttr(n.attrs[k])}`).join(";");
+  return `${n.op}(${n.args.join(",")}){${attrs}}`;
+}
+
+/** Merges every node into the first earlier node with the same key; operands are already merged, so one sweep finds chains. */
+export const cse: Pass = {
+  name: "cse",
+  summary: "merge nodes that compute the same op on the same operands with the same attributes",
+  run(g, ctx) {
+    const seen = new Map<string, ValueId>();
+    return rewriteNodes(g, ctx, "cse", (n) => {
+      // A recompute node is a deliberate duplicate of a forward node: checkpointing placed it
+      // so the forward value can die early. Merging it with anything (its original, or
+      // another recompute) would silently undo checkpointing, so it is neither merged nor
+      // used as the survivor of a merge.
+      if (n.loc.origin?.kind === "recompute") return undefined;
+      const key = cseKey(n);
+      const first = seen.get(key);
+      if (first !== undefined) return { forward: first };
+      seen.set(key, n.id);
+      return undefined;
+    });
+  },
+};

@@ -1,0 +1,73 @@
+// compile(): trace → simplify passes → backend, the report, dumps and run-time argument errors.
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { t, type Tensor } from "@adjoint/ir";
+import { compile, interpret, spec, trace, valueAndGrad, type HostTensor } from "adjoint";
+
+const loss = (w: Tensor, x: Tensor) => t.sum(t.tanh(t.mul(t.matmul(x, w), 1)));
+const specs = [spec([3, 2], "f32", "w"), spec([4, 3], "f32", "x")];
+const w = Float32Array.from([0.1, -0.2, 0.3, 0.4, -0.5, 0.6]);
+const x = Float32Array.from({ length: 12 }, (_, i) => i / 10);
+
+describe("compile", () => {
+  it("gives the reference interpreter's numbers on the unoptimised graph", async () => {
+    const step = await compile(valueAndGrad(loss), specs, { verify: true });
+    const [value, dw] = (await step.run(w, x)) as [HostTensor, HostTensor];
+    const [refValue, refDw] = interpret(trace(valueAndGrad(loss), specs), [
+      { shape: [3, 2], dtype: "f32", data: w }, { shape: [4, 3], dtype: "f32", data: x },
+    ]);
+    expect(value.data[0]).toBeCloseTo(refValue.data[0], 5);
+    Array.from(dw.data).forEach((v, i) => expect(v).toBeCloseTo(refDw.data[i], 5));
+    step.dispose();
+  });
+
+  it("reports kernels, bytes, flops and pass times", async () => {
+    const step = await compile(valueAndGrad(loss), specs);
+    const r = step.report;
+    expect(r.kernels).toBe(step.graph.nodes.length);
+    expect(r.forwardFlops).toBeGreaterThanOrEqual(2 * 4 * 3 * 2); // the forward matmul at least
+    expect(r.backwardFlops).toBeGreaterThan(0);
+    expect(r.recomputeFlops).toBe(0);
+    expect(r.peakBytes).toBeGreaterThan(r.activationBytes);
+    expect(r.passes.map((p) => p.name)).toEqual(expect.arrayContaining(["dce", "cse"]));
+    // x * 1 is gone after simplification
+    expect(step.graph.nodes.some((n) => n.op === "mul" && !n.loc.origin)).toBe(false);
+  });
+
+  it("writes per-pass dumps for a compile option", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "adjoint-dump-"));
+    await compile(loss, specs, { dump: dir });
+    const files = readdirSync(dir);
+    expect(files).toEqual(expect.arrayContaining(["00-input.ir", "graph.dot", "summary.txt"]));
+    expect(files.some((f) => /^\d\d-algebraic\.ir$/.test(f))).toBe(true);
+    expect(readFileSync(path.join(dir, "00-input.ir"), "utf8")).toContain("graph @loss");
+  });
+
+  it("reads ADJOINT_DUMP and ADJOINT_DUMP_PASSES at the entry edge", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "adjoint-dump-env-"));
+    process.env.ADJOINT_DUMP = dir;
+    process.env.ADJOINT_DUMP_PASSES = "^dce$";
+    try {
+      await compile(loss, specs);
+    } finally {
+      delete process.env.ADJOINT_DUMP;
+      delete process.env.ADJOINT_DUMP_PASSES;
+    }
+    expect(readdirSync(dir).filter((f) => /^\d\d-.*\.ir$/.test(f) && f !== "00-input.ir").every((f) => f.endsWith("-dce.ir"))).toBe(true);
+  });
+
+  it("rejects bad arguments to run with clear errors", async () => {
+    const step = await compile(loss, specs);
+    await expect(step.run(w)).rejects.toThrow(/takes 2 arguments \(w: f32\[3,2\], x: f32\[4,3\]\), got 1/);
+    await expect(step.run(w, new Float32Array(10))).rejects.toThrow(/argument 1 \('x'\): expected 12 values for f32\[4,3\], got 10/);
+    await expect(step.run({ shape: [2, 3], data: w }, x)).rejects.toThrow(/argument 0 \('w'\): expected f32\[3,2\], got f32\[2,3\]/);
+    step.dispose();
+    await expect(step.run(w, x)).rejects.toThrow(/was disposed/);
+  });
+
+  it("names the registered backends when asked for an unknown one", async () => {
+    await expect(compile(loss, specs, { backend: "tpu" })).rejects.toThrow(/unknown backend 'tpu'; registered backends: interpret/);
+  });
+});
