@@ -108,4 +108,12 @@ describe("structure of the transforms", () => {
     expect(text).toMatch(/= tanh %\d+ : f32\[2\] loc\("tests\/autodiff-transforms\.test\.ts":\d+:\d+\)/);
     expect(text).toMatch(/loc\(grad of %\d+ "tests\/autodiff-transforms\.test\.ts":\d+:\d+\)/);
   });
+  it("every node the backward pass adds is tagged with the forward node it differentiates", () => {
+    const f = (x: Tensor, y: Tensor) => t.sum(t.mul(t.tanh(t.mul(x, y)), x)); // x is used twice: cotangents add
+    const forward = trace(f, [spec([3]), spec([3])]);
+    const joint = trace(grad(f), [spec([3]), spec([3])]);
+    const added = joint.nodes.slice(forward.nodes.length + 1); // + the cotangent seed
+    expect(added.length).toBeGreaterThan(0);
+    for (const n of added) expect(n.loc.origin?.kind, `%${n.id} ${n.op}`).toBe("grad");
+  });
 });

@@ -1,4 +1,4 @@
-import { GraphBuilder, opDef, t, type Graph, type SourceLoc, type Tensor, type ValueId } from "@adjoint/ir";
+import { GraphBuilder, opDef, t, type Graph, type Node, type SourceLoc, type Tensor, type ValueId } from "@adjoint/ir";
 import { activeValues } from "./active";
 import { resolveArgnums } from "./argnums";
 import { LinearTape } from "./linear-tape";
@@ -36,20 +36,12 @@ export function vjpGraph(g: Graph, argnums?: number | readonly number[]): Graph 
     cts.delete(n.id); // a value's cotangent is complete once its last user is processed
     const out = env.get(n.id)!;
     const loc: SourceLoc = { ...n.loc, origin: { kind: "grad", of: out.id } };
-    const argCts = b.withLoc(loc, () => {
-      const def = opDef(n.op);
-      const primals = n.args.map((a) => env.get(a)!);
-      if (def.vjp) return def.vjp(t, primals, ct, n.attrs as never, out);
-      const tape = new LinearTape(b);
-      const tangents = n.args.map((a) => (active.has(a) ? tape.input(env.get(a)!.type) : null));
-      const tangentOut = def.jvp(t, primals, tangents, n.attrs as never, out);
-      // a tangent not on the tape does not depend on the inputs: a zero
-      if (!tangentOut || tangentOut.emitter !== tape) return [];
-      return tape.transpose(tangentOut, ct, tangents);
-    });
-    n.args.forEach((a, k) => {
-      const c = argCts[k];
-      if (c && active.has(a)) accumulate(a, c);
+    b.withLoc(loc, () => {
+      const argCts = pullback(n, env, active, b, ct, out);
+      n.args.forEach((a, k) => {
+        const c = argCts[k];
+        if (c && active.has(a)) accumulate(a, c);
+      });
     });
   }
   const grads = wrt.map((i) => {
@@ -57,6 +49,19 @@ export function vjpGraph(g: Graph, argnums?: number | readonly number[]): Graph 
     return cts.get(input.id) ?? b.withLoc(input.loc, () => t.zerosLike(env.get(input.id)!));
   });
   return b.finish([...g.outputs.map((o) => env.get(o)!), ...grads]);
+}
+
+/** Operand cotangents of one node: its VJP rule if it has one, else its JVP rule transposed. */
+function pullback(n: Node, env: ReadonlyMap<ValueId, Tensor>, active: ReadonlySet<ValueId>, b: GraphBuilder, ct: Tensor, out: Tensor): readonly (Tensor | null)[] {
+  const def = opDef(n.op);
+  const primals = n.args.map((a) => env.get(a)!);
+  if (def.vjp) return def.vjp(t, primals, ct, n.attrs as never, out);
+  const tape = new LinearTape(b);
+  const tangents = n.args.map((a) => (active.has(a) ? tape.input(env.get(a)!.type) : null));
+  const tangentOut = def.jvp(t, primals, tangents, n.attrs as never, out);
+  // a tangent not on the tape does not depend on the inputs: a zero
+  if (!tangentOut || tangentOut.emitter !== tape) return [];
+  return tape.transpose(tangentOut, ct, tangents);
 }
 
 function locOf(g: Graph, id: ValueId): SourceLoc | undefined {
