@@ -1,0 +1,1 @@
+export type { Access, ArenaSlot, Kernel, KernelGraph, KernelLoop, MemoryPlan, Plan } from "./types";
