@@ -59,6 +59,11 @@ interface OpDefCommon<S extends AttrSchema> {
   readonly class: OpClass;
   /** Result type from operand types and attributes; throws `InferError` with a bare reason. */
   readonly infer: (args: readonly TensorType[], attrs: AttrsOf<S>) => TensorType;
+  /**
+   * False for ops whose result is not a function of operands and attributes alone (random
+   * numbers, writes): CSE and constant folding leave them alone. Default: pure.
+   */
+  readonly pure?: boolean;
   /** Flops per output element (elementwise / movement) or per input element (reduction). */
   readonly flopsPerElement: number;
   readonly jvp: JvpRule<AttrsOf<S>>;

@@ -1,5 +1,5 @@
 /** Common-subexpression elimination: one node per distinct (op, operands, attributes). */
-import { formatNumber, type AttrValue, type Node, type ValueId } from "@adjoint/ir";
+import { formatNumber, opDef, type AttrValue, type Node, type ValueId } from "@adjoint/ir";
 import type { Pass } from "../pass";
 import { rewriteNodes } from "../rewrite";
 
@@ -28,6 +28,8 @@ export const cse: Pass = {
       // another recompute) would silently undo checkpointing, so it is neither merged nor
       // used as the survivor of a merge.
       if (n.loc.origin?.kind === "recompute") return undefined;
+      // two calls of an impure op (random, in-place) are two different values
+      if (opDef(n.op).pure === false) return undefined;
       const key = cseKey(n);
       const first = seen.get(key);
       if (first !== undefined) return { forward: first };
