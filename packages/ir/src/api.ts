@@ -42,7 +42,7 @@ const DTYPE_RANK: Record<DType, number> = { bool: 0, i32: 1, f32: 2 };
 function coerce(op: string, xs: readonly TensorLike[]): Tensor[] {
   const tensors = xs.filter(isTensor);
   const b = tensors[0]?.emitter.main ?? currentBuilder();
-  if (!b) throw new TraceError(`${op}: no active trace`, op);
+  if (!b) throw new TraceError(`${op}: no active trace; call tensor ops inside a function given to trace(), grad() or compile()`, op);
   let dtype: DType = tensors.length ? tensors[0].dtype : "f32";
   for (const x of tensors) if (DTYPE_RANK[x.dtype] > DTYPE_RANK[dtype]) dtype = x.dtype;
   if (xs.some((x) => typeof x === "number" && !Number.isInteger(x))) dtype = "f32";
@@ -127,7 +127,7 @@ export function pad(x: Tensor, lo: readonly number[], hi: readonly number[], val
 }
 
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (xs.length === 0) throw new ShapeError("concat: needs at least one tensor", "concat");
+  if (xs.length === 0) fail("concat", "needs at least one tensor");
   const dtype = xs.reduce<DType>((d, x) => (DTYPE_RANK[x.dtype] > DTYPE_RANK[d] ? x.dtype : d), xs[0].dtype);
   return xs.length === 1 ? xs[0] : emit("concat", xs.map((x) => cast(x, dtype)), { axis: axisOf(xs[0], axis, "concat") });
 }

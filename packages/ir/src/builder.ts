@@ -3,7 +3,7 @@ import { InferError, ShapeError, formatLoc } from "./errors";
 import { callerLocation } from "./location";
 import { opDef } from "./ops";
 import { Tensor } from "./tensor";
-import type { AttrValue, Graph, GraphInput, Node, SourceLoc, TensorType, ValueId } from "./types";
+import type { AttrValue, Graph, GraphInput, Node, NodeTags, SourceLoc, TensorType, ValueId } from "./types";
 
 type Attrs = Readonly<Record<string, AttrValue>>;
 
@@ -13,7 +13,7 @@ export interface Emitter {
   readonly main: GraphBuilder;
   /** True for tapes that record linear (tangent) computations instead of graph nodes. */
   readonly isLinear: boolean;
-  emit(op: string, args: readonly Tensor[], attrs: Attrs): Tensor;
+  emit(op: string, args: readonly Tensor[], attrs: Attrs, tags?: NodeTags): Tensor;
 }
 
 /** Checks arity, attributes and types of one op application; errors name op, shapes and location. */
@@ -42,6 +42,8 @@ export class GraphBuilder implements Emitter {
   readonly captures: { readonly outer: Tensor; readonly inner: Tensor }[] = [];
   private nextId = 0;
   private locOverride: SourceLoc | undefined;
+  private region: number | undefined;
+  private static nextRegion = 0;
   /** Set by `finish()`: a finished graph is frozen, so a tensor leaked out of it cannot record more. */
   private finished = false;
 
@@ -71,13 +73,25 @@ export class GraphBuilder implements Emitter {
     }
   }
 
+  /** Runs `fn` with every emitted node tagged as part of a new `checkpoint(f)` region. */
+  withRegion<R>(fn: () => R): R {
+    const saved = this.region;
+    this.region = GraphBuilder.nextRegion++;
+    try {
+      return fn();
+    } finally {
+      this.region = saved;
+    }
+  }
+
   addInput(type: TensorType, name: string, loc?: SourceLoc): Tensor {
     const input: GraphInput = Object.freeze({ id: this.nextId++, name, type: freezeType(type), loc: loc ?? this.currentLoc() });
     this.inputs.push(input);
     return new Tensor(this, input.id, input.type);
   }
 
-  emit(op: string, args: readonly Tensor[], attrs: Attrs): Tensor {
+  /** Records one node; `tags` marks in-place writes and carries regions through transforms. */
+  emit(op: string, args: readonly Tensor[], attrs: Attrs, tags?: NodeTags): Tensor {
     const loc = this.currentLoc();
     if (this.finished) {
       const leaked = args.find((a) => a.emitter === this);
@@ -86,7 +100,10 @@ export class GraphBuilder implements Emitter {
     }
     args = args.map((a) => (a.emitter === this ? a : this.capture(a, op, loc)));
     const type = freezeType(inferNode(op, args.map((a) => a.type), attrs, loc));
-    const node: Node = Object.freeze({ id: this.nextId++, op, args: Object.freeze(args.map((a) => a.id)), attrs: freezeAttrs(attrs), type, loc });
+    const base = { id: this.nextId++, op, args: Object.freeze(args.map((a) => a.id)), attrs: freezeAttrs(attrs), type, loc };
+    const region = tags?.region ?? this.region;
+    const allTags = region !== undefined || tags?.writes !== undefined ? Object.freeze({ ...tags, ...(region !== undefined ? { region } : {}) }) : undefined;
+    const node: Node = Object.freeze(allTags ? { ...base, tags: allTags } : base);
     this.nodes.push(node);
     return new Tensor(this, node.id, type);
   }
@@ -141,7 +158,8 @@ export function freezeGraph(g: Graph): Graph {
  * properties of spread-built frozen objects several times slower.
  */
 export function freezeNode(n: Node): Node {
-  return Object.freeze({ id: n.id, op: n.op, args: Object.freeze([...n.args]), attrs: freezeAttrs(n.attrs), type: freezeType(n.type), loc: n.loc });
+  const node = { id: n.id, op: n.op, args: Object.freeze([...n.args]), attrs: freezeAttrs(n.attrs), type: freezeType(n.type), loc: n.loc };
+  return Object.freeze(n.tags ? { ...node, tags: Object.freeze({ ...n.tags }) } : node);
 }
 
 /** A stack of active traces; constants made from plain numbers go to the innermost. */

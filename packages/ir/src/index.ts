@@ -13,5 +13,5 @@ export { callerLocation } from "./location";
 export { printGraph, printNode, printInput, printType, printLoc, formatNumber } from "./print";
 export { parseGraph } from "./parse";
 export { verifyGraph } from "./verify";
-export { inlineGraph } from "./inline";
+export { inlineGraph, remapTags } from "./inline";
 export { registerCustomVjp, type CustomBwd } from "./ops/custom";

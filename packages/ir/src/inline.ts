@@ -2,7 +2,7 @@ import { GraphBuilder, currentBuilder } from "./builder";
 import { ShapeError, formatType } from "./errors";
 import { sameShape } from "./shape";
 import type { Tensor } from "./tensor";
-import type { Graph, SourceLoc, ValueId } from "./types";
+import type { Graph, NodeTags, SourceLoc, ValueId } from "./types";
 
 /**
  * Replays `g`'s nodes into the trace that `args` belong to, binding g's inputs to `args`.
@@ -25,7 +25,14 @@ export function inlineGraph(g: Graph, args: readonly Tensor[], into?: GraphBuild
   });
   for (const n of g.nodes) {
     const loc: SourceLoc = n.loc.origin && env.has(n.loc.origin.of) ? { ...n.loc, origin: { kind: n.loc.origin.kind, of: env.get(n.loc.origin.of)!.id } } : n.loc;
-    env.set(n.id, builder.withLoc(loc, () => builder.emit(n.op, n.args.map((a) => env.get(a)!), n.attrs)));
+    const tags = remapTags(n.tags, (id) => env.get(id)!.id);
+    env.set(n.id, builder.withLoc(loc, () => builder.emit(n.op, n.args.map((a) => env.get(a)!), n.attrs, tags)));
   }
   return g.outputs.map((o) => env.get(o)!);
+}
+
+/** A node's tags with value references renamed (for transforms that renumber values). */
+export function remapTags(tags: NodeTags | undefined, rename: (id: ValueId) => ValueId): NodeTags | undefined {
+  if (!tags) return undefined;
+  return tags.writes === undefined ? tags : { ...tags, writes: rename(tags.writes) };
 }

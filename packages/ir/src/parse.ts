@@ -1,7 +1,7 @@
 import { freezeGraph } from "./builder";
 import { ParseError } from "./errors";
 import { OP_NAMES, isOpName } from "./ops";
-import { DTYPES, type AttrValue, type DType, type Graph, type GraphInput, type Node, type OriginKind, type SourceLoc, type TensorType } from "./types";
+import { DTYPES, type NodeTags, type AttrValue, type DType, type Graph, type GraphInput, type Node, type OriginKind, type SourceLoc, type TensorType } from "./types";
 import { verifyGraph } from "./verify";
 
 type TokKind = "value" | "global" | "ident" | "number" | "string" | "punct" | "eof";
@@ -161,7 +161,28 @@ class Parser {
     }
     this.punct(":");
     const type = this.type();
-    return { id, op: opTok.text, args, attrs, type, loc: this.loc() };
+    const tags = this.tags();
+    const loc = this.loc();
+    return tags ? { id, op: opTok.text, args, attrs, type, loc, tags } : { id, op: opTok.text, args, attrs, type, loc };
+  }
+
+  /** Optional `tags(writes = %4, region = 1)`. */
+  private tags(): NodeTags | undefined {
+    const head = this.peek();
+    if (head.kind !== "ident" || head.text !== "tags") return undefined;
+    this.pos++;
+    this.punct("(");
+    const tags: { writes?: number; region?: number } = {};
+    while (!this.isPunct(")")) {
+      if (Object.keys(tags).length) this.punct(",");
+      const key = this.expect("ident", "'writes' or 'region'");
+      this.punct("=");
+      if (key.text === "writes") tags.writes = this.valueRef();
+      else if (key.text === "region") tags.region = this.int("a region number");
+      else this.fail("'writes' or 'region'", key);
+    }
+    this.punct(")");
+    return tags;
   }
 
   private attrValue(): AttrValue {
@@ -190,7 +211,10 @@ class Parser {
     const shape: number[] = [];
     while (!this.isPunct("]")) {
       if (shape.length) this.punct(",");
-      shape.push(this.int("a dimension (non-negative integer)"));
+      const dimTok = this.peek();
+      const dim = this.int("a dimension (non-negative integer)");
+      if (dim < 0) this.fail("a dimension (non-negative integer)", dimTok);
+      shape.push(dim);
     }
     this.punct("]");
     return { dtype: tok.text as DType, shape };

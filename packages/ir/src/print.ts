@@ -1,5 +1,5 @@
 import { DTYPES, type DType } from "./types";
-import type { AttrValue, Graph, GraphInput, Node, SourceLoc, TensorType } from "./types";
+import type { NodeTags, AttrValue, Graph, GraphInput, Node, SourceLoc, TensorType } from "./types";
 
 /** Numbers print so that parsing gives back the identical double (including -0, NaN, ±Infinity). */
 export function formatNumber(x: number): string {
@@ -31,12 +31,21 @@ export function printInput(i: GraphInput): string {
   return `%${i.id}: ${printType(i.type)} ${JSON.stringify(i.name)} ${printLoc(i.loc)}`;
 }
 
+/** ` tags(writes = %4, region = 1)`, or nothing for a node without tags. */
+function printTags(tags: NodeTags | undefined): string {
+  if (!tags) return "";
+  const parts: string[] = [];
+  if (tags.writes !== undefined) parts.push(`writes = %${tags.writes}`);
+  if (tags.region !== undefined) parts.push(`region = ${tags.region}`);
+  return parts.length ? ` tags(${parts.join(", ")})` : "";
+}
+
 /** One node as a line of text (without indentation). */
 export function printNode(n: Node): string {
   const args = n.args.length ? " " + n.args.map((a) => `%${a}`).join(", ") : "";
   const entries = Object.entries(n.attrs);
   const attrs = entries.length ? ` {${entries.map(([k, v]) => `${k} = ${formatAttr(v)}`).join(", ")}}` : "";
-  return `%${n.id} = ${n.op}${args}${attrs} : ${printType(n.type)} ${printLoc(n.loc)}`;
+  return `%${n.id} = ${n.op}${args}${attrs} : ${printType(n.type)}${printTags(n.tags)} ${printLoc(n.loc)}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { GraphBuilder, currentBuilder, withBuilder } from "./builder";
-import { TraceError, formatLoc } from "./errors";
+import { InferError, ShapeError, TraceError, formatLoc } from "./errors";
+import { checkShape } from "./shape";
 import { Tensor } from "./tensor";
-import type { DType, Graph, Shape, TensorType } from "./types";
+import { DTYPES, type DType, type Graph, type Shape, type TensorType } from "./types";
 
 /** Describes one input of a traced function. */
 export interface Spec extends TensorType {
@@ -20,7 +21,12 @@ export function flattenResult(value: unknown, builder: GraphBuilder, path = "res
   if (value instanceof Tensor) return { leaves: [value], tree: { kind: "leaf" } };
   const items = Array.isArray(value) ? value : value && typeof value === "object" && value.constructor === Object ? Object.values(value) : null;
   if (!items) {
-    const what = typeof value === "number" ? `the number ${value}` : value === undefined ? "undefined" : typeof value;
+    const what =
+      typeof value === "number" ? `the number ${value}`
+      : typeof value === "string" ? `the string ${JSON.stringify(value)}`
+      : value === undefined || value === null ? String(value)
+      : typeof value === "object" ? `a ${value.constructor?.name ?? "prototype-less"} object`
+      : typeof value;
     const loc = builder.currentLoc();
     throw new TraceError(`the traced function returned ${what} at ${path}; it must return a tensor, or an array or object of tensors (at ${formatLoc(loc)})`, undefined, loc);
   }
@@ -54,10 +60,24 @@ export interface Traced {
   readonly captures: readonly Tensor[];
 }
 
+/** An input spec with a bad shape or dtype would trace into a graph the verifier rejects: say so up front. */
+function checkSpec(s: Spec, i: number): void {
+  const what = `trace: input ${i}${s.name ? ` ('${s.name}')` : ""}`;
+  if (!DTYPES.includes(s.dtype)) throw new ShapeError(`${what} has dtype ${JSON.stringify(s.dtype)}; expected one of ${DTYPES.join(", ")}`);
+  try {
+    checkShape(s.shape);
+  } catch (e) {
+    if (e instanceof InferError) throw new ShapeError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Traces `fn` on symbolic inputs, keeping the structure of its result. */
 export function traceWithTree(fn: (...args: Tensor[]) => unknown, specs: readonly Spec[], name?: string): Traced {
   const builder = new GraphBuilder(name ?? (fn.name || "main"), currentBuilder());
-  const inputs = specs.map((s, i) => builder.addInput(s, s.name ?? `arg${i}`));
+  specs.forEach(checkSpec);
+  // only dtype and shape become the input's type (a spec may carry a name)
+  const inputs = specs.map((s, i) => builder.addInput({ dtype: s.dtype, shape: s.shape }, s.name ?? `arg${i}`));
   const result = withBuilder(builder, () => fn(...inputs));
   const { leaves, tree } = flattenResult(result, builder);
   return { graph: builder.finish(leaves), outTree: tree, captures: builder.captures.map((c) => c.outer) };

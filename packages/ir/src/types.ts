@@ -33,7 +33,18 @@ export const UNKNOWN_LOC: SourceLoc = Object.freeze({ file: "unknown", line: 0, 
 /** An attribute value: numbers, lists of numbers, booleans, dtypes or strings. */
 export type AttrValue = number | readonly number[] | boolean | string;
 
-/** One SSA node. `attrs` is typed per op (see `NodeOf`). */
+/** Facts about a node that are not part of its computation. */
+export interface NodeTags {
+  /**
+   * An in-place write (`x.addInPlace(y)`): this node is the next version of value `writes`
+   * and takes over its buffer. The IR stays functional; the in-place pass checks safety.
+   */
+  readonly writes?: ValueId;
+  /** Inside a `checkpoint(f)` region: recomputed for the backward pass instead of saved. */
+  readonly region?: number;
+}
+
+/** One SSA node. `attrs` is typed per op (see `OpAttrs`). */
 export interface Node {
   readonly id: ValueId;
   readonly op: string;
@@ -41,6 +52,7 @@ export interface Node {
   readonly attrs: Readonly<Record<string, AttrValue>>;
   readonly type: TensorType;
   readonly loc: SourceLoc;
+  readonly tags?: NodeTags;
 }
 
 /** A graph input (a function argument). */

@@ -38,11 +38,13 @@ export function verifyGraph(g: Graph, passName?: string): Graph {
     if (types.has(n.id)) bad(`duplicate value id %${n.id}`);
     if (!isOpName(n.op)) bad(`unknown op '${n.op}'; known ops: ${OP_NAMES.join(", ")}`);
     for (const a of n.args) if (!types.has(a)) bad(`operand %${a} is used before it is defined`);
+    if (n.tags?.writes !== undefined && !types.has(n.tags.writes)) bad(`writes %${n.tags.writes}, which is not defined before it`);
     let inferred;
     try {
       inferred = inferNode(n.op, n.args.map((a) => types.get(a)!), n.attrs, n.loc);
     } catch (e) {
-      if (e instanceof ShapeError) bad(e.message);
+      // the message starts with the op name, which `bad` already gives
+      if (e instanceof ShapeError) bad(e.message.startsWith(`${n.op}: `) ? e.message.slice(n.op.length + 2) : e.message);
       throw e;
     }
     if (inferred.dtype !== n.type.dtype || !sameShape(inferred.shape, n.type.shape)) {

@@ -32,7 +32,7 @@ export interface NodeEdits {
 
 /** A frozen node: `base` with the given fields changed (same id, loc and type unless given). */
 export function redefine(base: Node, op: string, args: readonly ValueId[], attrs: Readonly<Record<string, AttrValue>>, type = base.type): Node {
-  return freezeNode({ id: base.id, op, args, attrs, type, loc: base.loc });
+  return freezeNode({ id: base.id, op, args, attrs, type, loc: base.loc, ...(base.tags ? { tags: base.tags } : {}) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { GraphBuilder, UNKNOWN_LOC, opDef, t, type Graph, type SourceLoc, type Tensor, type ValueId } from "@adjoint/ir";
+import { GraphBuilder, remapTags, UNKNOWN_LOC, opDef, t, type Graph, type SourceLoc, type Tensor, type ValueId } from "@adjoint/ir";
 import { activeValues } from "./active";
 import { resolveArgnums } from "./argnums";
 
@@ -20,7 +20,7 @@ export function jvpGraph(g: Graph, argnums?: number | readonly number[]): Graph 
   }
   const active = activeValues(g, new Set(wrt.map((k) => g.inputs[k].id)));
   for (const n of g.nodes) {
-    const out = b.withLoc(n.loc, () => b.emit(n.op, n.args.map((a) => env.get(a)!), n.attrs));
+    const out = b.withLoc(n.loc, () => b.emit(n.op, n.args.map((a) => env.get(a)!), n.attrs, remapTags(n.tags, (id) => env.get(id)!.id)));
     env.set(n.id, out);
     if (!active.has(n.id)) continue;
     const loc: SourceLoc = { ...n.loc, origin: { kind: "tangent", of: out.id } };

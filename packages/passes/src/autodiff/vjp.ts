@@ -1,4 +1,4 @@
-import { GraphBuilder, opDef, t, type Graph, type Node, type SourceLoc, type Tensor, type ValueId } from "@adjoint/ir";
+import { GraphBuilder, remapTags, opDef, t, type Graph, type Node, type SourceLoc, type Tensor, type ValueId } from "@adjoint/ir";
 import { activeValues } from "./active";
 import { resolveArgnums } from "./argnums";
 import { LinearTape } from "./linear-tape";
@@ -16,7 +16,7 @@ export function vjpGraph(g: Graph, argnums?: number | readonly number[]): Graph 
   const env = new Map<ValueId, Tensor>();
   for (const i of g.inputs) env.set(i.id, b.addInput(i.type, i.name, i.loc));
   for (const n of g.nodes) {
-    env.set(n.id, b.withLoc(n.loc, () => b.emit(n.op, n.args.map((a) => env.get(a)!), n.attrs)));
+    env.set(n.id, b.withLoc(n.loc, () => b.emit(n.op, n.args.map((a) => env.get(a)!), n.attrs, remapTags(n.tags, (id) => env.get(id)!.id))));
   }
   const active = activeValues(g, new Set(wrt.map((i) => g.inputs[i].id)));
   const cts = new Map<ValueId, Tensor>();
