@@ -16,3 +16,4 @@ export * from "./memory";
 export * from "./checkpoint";
 export * from "./inplace";
 export * from "./fuse";
+export type { Backend, BackendCapabilities, BackendFactory, LowerOptions, LoweredProgram } from "./backend";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OP_NAMES, spec, trace } from "@adjoint/ir";
-import { interpret } from "./interpret";
-import { expectTensor, opCases } from "./op-cases";
+import { interpret } from "@adjoint/backend-cpu";
+import { expectTensor, opCases } from "../conformance/op-cases";
 
 // Every op in the registry runs against hand-computed values. The table's type makes a
 // missing op a compile error; the checks below make sure each example exercises its op.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spec, t, trace, type HostTensor, type Tensor } from "@adjoint/ir";
-import { interpret } from "./interpret";
-import { expectTensor, f32, i32 } from "./op-cases";
+import { interpret } from "@adjoint/backend-cpu";
+import { expectTensor, f32, i32 } from "../conformance/op-cases";
 
 // Composites are graphs of primitives; these check the whole graph against values written
 // by hand or computed here with a plain formula that does not share the composite's code.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdjointError, UNKNOWN_LOC, parseGraph, printGraph, spec, t, trace, type Graph, type HostTensor, type Node } from "@adjoint/ir";
-import { interpret } from "./interpret";
-import { expectTensor, f32, i32 } from "./op-cases";
+import { interpret } from "@adjoint/backend-cpu";
+import { expectTensor, f32, i32 } from "../conformance/op-cases";
 
 /** Runs `fn` through the tracer and the interpreter. */
 const run = (fn: Parameters<typeof trace>[0], inputs: readonly HostTensor[], precision?: "f32" | "f64") =>
