@@ -117,3 +117,10 @@ describe("structure of the transforms", () => {
     for (const n of added) expect(n.loc.origin?.kind, `%${n.id} ${n.op}`).toBe("grad");
   });
 });
+
+describe("closures whose first operand is an outer value", () => {
+  it("record into the inner trace and capture the outer value", () => {
+    const outer = (w: Tensor, x: Tensor) => grad((y: Tensor) => t.sum(t.mul(w, y)))(x);
+    expect(arr(f64(outer, vec([3, 4]), vec([1, 1])))).toEqual([3, 4]);
+  });
+});

@@ -78,10 +78,12 @@ export function vjp(f: TensorFn, ...primals: Tensor[]): [Tree<Tensor>, (...cts: 
   const traced = traceAt(f, primals);
   const outs = inlineGraph(traced.graph, [...primals, ...traced.captures]);
   const wrt = primals.flatMap((p, i) => (p.dtype === "f32" ? [i] : []));
+  // the primals as they are now: an in-place write after this call must not change the result
+  const saved = [...primals, ...traced.captures].map((p) => p.clone());
   const vjpFn = (...cts: Tensor[]): Tensor[] => {
     if (cts.length !== outs.length) throw new AdjointError(`vjp: the function has ${outs.length} outputs but ${cts.length} cotangents were given`);
     const joint = vjpGraph(traced.graph, wrt);
-    const grads = inlineGraph(joint, [...primals, ...traced.captures, ...cts]).slice(outs.length);
+    const grads = inlineGraph(joint, [...saved, ...cts]).slice(outs.length);
     return primals.map((p, i) => (wrt.includes(i) ? grads[wrt.indexOf(i)] : t.zerosLike(p)));
   };
   return [unflattenResult(traced.outTree, outs) as Tree<Tensor>, vjpFn];

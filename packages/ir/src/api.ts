@@ -18,10 +18,25 @@ function emitterFor(op: string, args: readonly Tensor[]): Emitter {
   // A linear (tangent) operand routes the op onto the reverse-mode tape.
   const linear = args.find((a) => a.emitter.isLinear);
   if (linear) return linear.emitter;
-  if (args.length) return args[0].emitter;
+  if (args.length) return innermost(args);
   const b = currentBuilder();
   if (!b) throw new TraceError(`${op}: no active trace; call tensor ops inside a function given to trace(), grad() or compile()`, op);
   return b;
+}
+
+/**
+ * The trace an op on `args` belongs to: the innermost one among its operands, so a closure
+ * mixing an enclosing trace's values with its own records into its own (capturing the outer ones).
+ */
+function innermost(args: readonly Tensor[]): Emitter {
+  let best = args[0].emitter;
+  let bestDepth = -1;
+  for (const a of args) {
+    let depth = 0;
+    for (let b = a.emitter.main.parent; b; b = b.parent) depth++;
+    if (depth > bestDepth) (best = a.emitter), (bestDepth = depth);
+  }
+  return best;
 }
 
 /** Records one primitive op application. */

@@ -1,6 +1,7 @@
 import type { Emitter } from "./builder";
 import { TraceError, formatLoc, formatType } from "./errors";
 import { t, type TensorLike, type ReduceOptions } from "./api";
+import { assignInPlace, cloneTensor, writeInPlace } from "./inplace";
 import type { DType, Shape, TensorType, ValueId } from "./types";
 
 function valueRead(x: Tensor, what: string): never {
@@ -19,11 +20,19 @@ function valueRead(x: Tensor, what: string): never {
  * but no data; ops on it record nodes.
  */
 export class Tensor {
+  /** The SSA value this object names now; an in-place write moves it to the new version. */
+  private version: ValueId;
+
   constructor(
     readonly emitter: Emitter,
-    readonly id: ValueId,
+    id: ValueId,
     readonly type: TensorType,
-  ) {}
+  ) {
+    this.version = id;
+  }
+
+  /** The SSA id of this tensor's current version (changes when it is written in place). */
+  get id(): ValueId { return this.version; }
 
   get shape(): Shape { return this.type.shape; }
   get dtype(): DType { return this.type.dtype; }
@@ -83,4 +92,24 @@ export class Tensor {
   stopGradient(): Tensor { return t.stopGradient(this); }
   softmax(axis = -1): Tensor { return t.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return t.logSoftmax(this, axis); }
+
+  // In-place writes (see inplace.ts): each records a new version tagged `writes`, and this
+  // object then names it. They keep this tensor's shape and dtype and return `this`.
+  /** `x += y` in place. */
+  addInPlace(y: TensorLike): this { return this.moveTo(writeInPlace(this, "add", y)); }
+  /** `x -= y` in place. */
+  subInPlace(y: TensorLike): this { return this.moveTo(writeInPlace(this, "sub", y)); }
+  /** `x *= y` in place. */
+  mulInPlace(y: TensorLike): this { return this.moveTo(writeInPlace(this, "mul", y)); }
+  /** `x /= y` in place. */
+  divInPlace(y: TensorLike): this { return this.moveTo(writeInPlace(this, "div", y)); }
+  /** `x[...] = v` in place: every element of x becomes v (broadcast, cast to x's dtype). */
+  assign(v: TensorLike): this { return this.moveTo(assignInPlace(this, v)); }
+  /** An independent copy: writing either one in place leaves the other unchanged. */
+  clone(): Tensor { return cloneTensor(this); }
+
+  private moveTo(next: Tensor): this {
+    this.version = next.id;
+    return this;
+  }
 }

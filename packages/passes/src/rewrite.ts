@@ -5,6 +5,7 @@
 import { castDraft, enablePatches, produceWithPatches } from "immer";
 import { formatType, freezeNode, sameShape, type AttrValue, type Graph, type Node, type TensorType, type ValueId } from "@adjoint/ir";
 import type { PassContext } from "./pass";
+import { writeTargets } from "./inplace/views";
 import { valueIdBound } from "./value-ids";
 
 enablePatches();
@@ -83,6 +84,8 @@ export function rewriteNodes(g: Graph, ctx: PassContext<unknown>, passName: stri
     },
   };
   const resolve = (id: ValueId) => forwarded[id] ?? id;
+  // a value an in-place write takes over must not be merged into another (or vice versa)
+  const pinned = writeTargets(g);
 
   for (let i = 0; i < g.nodes.length; i++) {
     const orig = g.nodes[i];
@@ -90,7 +93,8 @@ export function rewriteNodes(g: Graph, ctx: PassContext<unknown>, passName: stri
     if (anyForwarded && orig.args.some((a) => forwarded[a] !== undefined)) {
       n = redefine(orig, orig.op, orig.args.map(resolve), orig.attrs);
     }
-    const r = rule(n, view);
+    let r = rule(n, view);
+    if (r && "forward" in r && (pinned[n.id] || pinned[resolve(r.forward)])) r = undefined;
     if (r && "forward" in r) {
       const to = resolve(r.forward);
       if (to === n.id) throw new Error(`${passName}: a rule forwarded %${n.id} to itself`);
