@@ -1,1 +1,3 @@
-export {};
+export { scheduleKernels, type Schedule, type ScheduleOptions, type ScheduleStrategy } from "./schedule-kernels";
+export { planKernels } from "./plan-kernels";
+export { kernelDependencies, type KernelDeps } from "./dependencies";
