@@ -2,10 +2,11 @@
 import type { AnyPass } from "./pass";
 import { algebraic, constantFold, cse, dce } from "./simplify";
 import { inplaceSafety } from "./inplace";
+import { checkpointPass } from "./checkpoint";
 
 /** Every registered pass, keyed by its kebab-case name. */
 export const allPasses: Readonly<Record<string, AnyPass>> = Object.freeze(
-  Object.fromEntries([constantFold, algebraic, cse, dce, inplaceSafety as AnyPass].map((p) => [p.name, p as AnyPass])),
+  Object.fromEntries([constantFold, algebraic, cse, dce, checkpointPass() as AnyPass, inplaceSafety as AnyPass].map((p) => [p.name, p as AnyPass])),
 );
 
 /** The pass called `name`; an unknown name is an error listing the known ones. */
