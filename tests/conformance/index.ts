@@ -69,6 +69,9 @@ export function describeConformance(backend: string, opts: ConformanceOptions = 
         const f32Args = c.inputs.flatMap((x, i) => (x.dtype === "f32" ? [i] : []));
         const vg = valueAndGrad(c.fn as never, { argnums: f32Args });
         it(c.name, () => checkAgainstInterpreter(backend, { ...c, fn: vg }, opts));
+        for (const checkpoint of ["sqrt", "all"] as const) {
+          it(`${c.name}, checkpoint "${checkpoint}"`, () => checkAgainstInterpreter(backend, { ...c, fn: vg }, opts, { checkpoint }));
+        }
       }
     });
   });

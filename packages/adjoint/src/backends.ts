@@ -1,42 +1,28 @@
-import { AdjointError, type Graph, type HostTensor } from "@adjoint/ir";
+import { AdjointError } from "@adjoint/ir";
+import type { Backend, BackendFactory } from "@adjoint/passes";
 import { interpret } from "@adjoint/backend-cpu";
 
-/** A graph lowered by a backend, ready to run. */
-export interface LoweredProgram {
-  run(inputs: readonly HostTensor[]): Promise<HostTensor[]>;
-  /** Dispatches (kernels) per run. */
-  readonly kernels: number;
-  dispose(): void;
-}
-
-/**
- * A backend turns an optimised graph into something that runs. This is the minimal
- * form; the backend issue extends it with capabilities, memory plans and buffers.
- */
-export interface Backend {
-  readonly name: string;
-  lower(graph: Graph): LoweredProgram | Promise<LoweredProgram>;
-}
-
-/** The reference interpreter as a backend: one "kernel" per node, f32 throughout. */
+/** The reference interpreter as a backend: it ignores kernels and runs the graph node by node. */
 const interpretBackend = (): Backend => ({
   name: "interpret",
-  lower: (graph) => ({
-    kernels: graph.nodes.length,
-    run: async (inputs) => interpret(graph, inputs),
+  capabilities: { fusion: false, maxBuffersPerKernel: Infinity, maxBindingBytes: Infinity, alignment: 16, dtypes: ["f32", "i32", "bool"] },
+  lower: (plan) => ({
+    kernels: plan.graph.nodes.length,
+    run: async (inputs) => interpret(plan.graph, inputs),
     dispose: () => {},
   }),
 });
 
-// Built-ins are listed here rather than registered as an import side effect.
-const registry = new Map<string, () => Backend>([["interpret", interpretBackend]]);
+// Built-ins are listed here, registered the same way a plugin registers, not as an import side effect.
+const registry = new Map<string, BackendFactory>([["interpret", interpretBackend]]);
 
-/** Adds a backend under `name`; in-tree backends register exactly like plugins. */
-export function registerBackend(name: string, factory: () => Backend): void {
+/** Adds (or replaces) a backend under `name`; in-tree backends register exactly like plugins. */
+export function registerBackend(name: string, factory: BackendFactory): void {
   registry.set(name, factory);
 }
 
-export function getBackend(name: string): Backend {
+/** The backend registered under `name`, or an error listing the registered ones. */
+export async function getBackend(name: string): Promise<Backend> {
   const factory = registry.get(name);
   if (!factory) {
     throw new AdjointError(`unknown backend '${name}'; registered backends: ${[...registry.keys()].join(", ")}`);
@@ -44,4 +30,7 @@ export function getBackend(name: string): Backend {
   return factory();
 }
 
+/** Names of the registered backends. */
 export const backendNames = (): string[] => [...registry.keys()];
+
+export type { Backend, BackendFactory };

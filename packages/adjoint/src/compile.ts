@@ -1,12 +1,29 @@
-import { AdjointError, DTYPE_BYTES, costOf, formatType, numel, traceWithTree, unflattenResult, type Graph, type HostTensor, type OutTree, type Spec, type TensorType } from "@adjoint/ir";
-import { runPasses, simplifyPipeline, type PassRecord } from "@adjoint/passes";
-import { getBackend, type LoweredProgram } from "./backends";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { AdjointError, formatType, traceWithTree, unflattenResult, type Graph, type HostTensor, type OutTree, type Spec } from "@adjoint/ir";
+import {
+  checkpointPass, fuseKernels, inplaceSafety, memoryReport, planMemory, printKernelDot, printKernels, runPasses, scheduleKernels,
+  simplifyPipeline, dce, withOptions, type AnyPass, type Backend, type CheckpointPolicy, type LoweredProgram, type Plan, type ScheduleStrategy,
+} from "@adjoint/passes";
+import { getBackend } from "./backends";
+import { defaultBackendName } from "./default-backend";
 import type { TensorFn, Tree } from "./eager";
 import { toHost, type ArgLike } from "./host";
+import { buildReport, type CompileReport, type StageRecord } from "./report";
 
 export interface CompileOptions {
-  /** A registered backend name. Default "interpret" until the CPU and WebGPU backends land. */
+  /** A registered backend name. Default: "webgpu" when an adapter exists, else "cpu". */
   readonly backend?: string;
+  /** Which forward values the backward pass saves: "none" (default), "sqrt", "all" or { budgetBytes }. */
+  readonly checkpoint?: CheckpointPolicy;
+  /** In-place writes that would corrupt a value still needed: "error" (default) or "copy" them. */
+  readonly inplace?: "error" | "copy";
+  /** Fuse nodes into kernels where the backend supports it (default true). */
+  readonly fuse?: boolean;
+  /** Kernel order: "best" (default) keeps the lowest peak of several strategies. */
+  readonly schedule?: ScheduleStrategy;
+  /** Flag the first op that produces NaN/Inf, with its source line (backends that support it). */
+  readonly checkNumerics?: boolean;
   /** Folder for per-pass IR dumps; `ADJOINT_DUMP` sets it when this is absent. */
   readonly dump?: string;
   /** Only passes whose name matches dump; `ADJOINT_DUMP_PASSES` sets it when absent. */
@@ -15,54 +32,14 @@ export interface CompileOptions {
   readonly verify?: boolean;
 }
 
-/** What compiling produced, with figures a user can act on. */
-export interface CompileReport {
-  /** Dispatches per run. */
-  readonly kernels: number;
-  /** Bytes the executor holds at its peak. Without a memory plan (a later pass) every value is kept. */
-  readonly peakBytes: number;
-  /** Bytes of intermediate values (not inputs) at the peak. */
-  readonly activationBytes: number;
-  /** Flops of forward nodes, and of backward/tangent nodes. */
-  readonly forwardFlops: number;
-  readonly backwardFlops: number;
-  /** Flops spent recomputing values (checkpointing; 0 until that pass lands). */
-  readonly recomputeFlops: number;
-  readonly passes: readonly { readonly name: string; readonly ms: number; readonly changed: boolean }[];
-}
-
 /** A compiled function: `run` it on data, read its `report`, `dispose` it when done. */
 export interface Executable {
+  /** The optimised graph (after checkpointing, before fusion). */
   readonly graph: Graph;
+  readonly plan: Plan;
   readonly report: CompileReport;
   run(...args: ArgLike[]): Promise<Tree<HostTensor>>;
   dispose(): void;
-}
-
-const bytesOf = (t: TensorType) => numel(t.shape) * DTYPE_BYTES[t.dtype];
-
-function reportFor(graph: Graph, program: LoweredProgram, records: readonly PassRecord[]): CompileReport {
-  let forwardFlops = 0, backwardFlops = 0, recomputeFlops = 0, activationBytes = 0;
-  const types = new Map(graph.inputs.map((i) => [i.id, i.type]));
-  for (const n of graph.nodes) {
-    const { flops } = costOf(n.op, n.args.map((a) => types.get(a)!), n.type);
-    types.set(n.id, n.type);
-    activationBytes += bytesOf(n.type);
-    const kind = n.loc.origin?.kind;
-    if (kind === "recompute") recomputeFlops += flops;
-    else if (kind) backwardFlops += flops;
-    else forwardFlops += flops;
-  }
-  const inputBytes = graph.inputs.reduce((s, i) => s + bytesOf(i.type), 0);
-  return {
-    kernels: program.kernels,
-    peakBytes: inputBytes + activationBytes,
-    activationBytes,
-    forwardFlops,
-    backwardFlops,
-    recomputeFlops,
-    passes: records.map((r) => ({ name: r.name, ms: r.ms, changed: r.changed })),
-  };
 }
 
 function dumpFromEnv(opts: CompileOptions): { dir: string; filter?: RegExp } | undefined {
@@ -73,29 +50,84 @@ function dumpFromEnv(opts: CompileOptions): { dir: string; filter?: RegExp } | u
   return pattern ? { dir, filter: pattern } : { dir };
 }
 
+function timed<R>(stages: StageRecord[], name: string, fn: () => R): R {
+  const t0 = performance.now();
+  const r = fn();
+  stages.push({ name, ms: performance.now() - t0 });
+  return r;
+}
+
+/** Forward values read by backward or recompute nodes: the residuals fusion must keep in memory. */
+function residuals(g: Graph): Set<number> {
+  const forward = new Set(g.nodes.filter((n) => !n.loc.origin).map((n) => n.id));
+  const saved = new Set<number>();
+  for (const n of g.nodes) if (n.loc.origin) for (const a of n.args) if (forward.has(a)) saved.add(a);
+  return saved;
+}
+
 /**
- * Traces `fn` for `specs`, optimises the graph and lowers it on a backend.
+ * Traces `fn` for `specs`, optimises the graph (simplify, checkpoint, in-place check, fusion,
+ * scheduling, memory planning) and lowers it on a backend.
  *
  *   const step = await compile(valueAndGrad(loss), [spec([256, 256]), spec([32, 256])]);
  *   const [value, dw] = await step.run(wData, xData);
  */
 export async function compile(fn: TensorFn, specs: readonly Spec[], opts: CompileOptions = {}): Promise<Executable> {
-  const traced = traceWithTree(fn, specs, fn.name || "main");
-  const { graph, records } = runPasses(traced.graph, simplifyPipeline, { verify: opts.verify, dump: dumpFromEnv(opts) });
-  const program = await getBackend(opts.backend ?? "interpret").lower(graph);
-  return new CompiledFunction(graph, traced.outTree, program, reportFor(graph, program, records));
+  const stages: StageRecord[] = [];
+  const traced = timed(stages, "trace", () => traceWithTree(fn, specs, fn.name || "main"));
+  const backend: Backend = await getBackend(opts.backend ?? (await defaultBackendName()));
+  const caps = backend.capabilities;
+  const dump = dumpFromEnv(opts);
+  const pipeline: AnyPass[] = [
+    ...simplifyPipeline,
+    checkpointPass(opts.checkpoint ?? "none") as AnyPass,
+    withOptions(inplaceSafety, { mode: opts.inplace ?? "error" }) as AnyPass,
+    dce,
+  ];
+  const { graph, records } = runPasses(traced.graph, pipeline, { verify: opts.verify, dump });
+  const kernelGraph = timed(stages, "fuse", () =>
+    fuseKernels(graph, { fuse: caps.fusion && opts.fuse !== false, maxBuffers: caps.maxBuffersPerKernel, materialize: residuals(graph) }),
+  );
+  const schedule = timed(stages, "schedule", () => scheduleKernels(kernelGraph, { strategy: opts.schedule ?? "best" }));
+  const memory = timed(stages, "plan-memory", () => planMemory(graph, schedule.kernels, { alignment: caps.alignment }));
+  const plan: Plan = { graph, kernels: schedule.kernels, memory };
+  if (dump) {
+    mkdirSync(dump.dir, { recursive: true });
+    writeFileSync(path.join(dump.dir, "kernels.ir"), printKernels({ graph, kernels: plan.kernels }));
+    writeFileSync(path.join(dump.dir, "kernels.dot"), printKernelDot({ graph, kernels: plan.kernels }));
+  }
+  const program = await timedAsync(stages, "lower", () => backend.lower(plan, { checkNumerics: opts.checkNumerics }));
+  const report = buildReport({ backend: backend.name, plan, program, records, stages, schedule, memory: memoryReport(graph, memory, plan.kernels) });
+  return new CompiledFunction(graph, plan, traced.outTree, program, report);
+}
+
+async function timedAsync<R>(stages: StageRecord[], name: string, fn: () => R | Promise<R>): Promise<R> {
+  const t0 = performance.now();
+  const r = await fn();
+  stages.push({ name, ms: performance.now() - t0 });
+  return r;
 }
 
 class CompiledFunction implements Executable {
   private disposed = false;
+  private running: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly graph: Graph,
+    readonly plan: Plan,
     private readonly outTree: OutTree,
     private readonly program: LoweredProgram,
     readonly report: CompileReport,
   ) {}
 
-  async run(...args: ArgLike[]): Promise<Tree<HostTensor>> {
+  /** Runs one step. Concurrent calls are queued, never interleaved. */
+  run(...args: ArgLike[]): Promise<Tree<HostTensor>> {
+    const result = this.running.then(() => this.runNow(args));
+    this.running = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(args: ArgLike[]): Promise<Tree<HostTensor>> {
     if (this.disposed) throw new AdjointError(`run: @${this.graph.name} was disposed`);
     const inputs = this.graph.inputs;
     if (args.length !== inputs.length) {
@@ -112,3 +144,5 @@ class CompiledFunction implements Executable {
     this.program.dispose();
   }
 }
+
+export type { CompileReport };

@@ -12,6 +12,8 @@ export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, type GradOptions
 export { customVjp } from "./custom-vjp";
 export { gradcheck, seededRandom, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck";
 export { compile, type CompileOptions, type CompileReport, type Executable } from "./compile";
-export { registerBackend, getBackend, backendNames, type Backend, type LoweredProgram } from "./backends";
+export { registerBackend, getBackend, backendNames } from "./backends";
+export type { Backend, BackendCapabilities, BackendFactory, LowerOptions, LoweredProgram, Plan, Kernel, MemoryReport, CheckpointPolicy } from "@adjoint/passes";
 export { evaluate, type TensorFn, type Tree } from "./eager";
 export type { ArgLike } from "./host";
+export { checkpoint } from "./checkpoint";

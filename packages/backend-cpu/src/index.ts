@@ -1,2 +1,3 @@
 export { interpret, type InterpretOptions } from "./interpret";
 export type { Precision } from "./storage";
+export { evaluateKernels, type EvaluateKernelsOptions } from "./kernel-eval";

@@ -1,0 +1,1 @@
+export { evaluateKernels, type EvaluateKernelsOptions } from "./evaluate";
