@@ -71,3 +71,20 @@ describe("compile", () => {
     await expect(compile(loss, specs, { backend: "tpu" })).rejects.toThrow(/unknown backend 'tpu'; registered backends: interpret/);
   });
 });
+
+describe("carried values", () => {
+  it("feed an output back into an input between runs, and queue concurrent runs", async () => {
+    // one step of x ← x / 2 + c, with x carried
+    const step = await compile((x: Tensor, c: Tensor) => [t.add(t.div(x, 2), c)], [spec([2]), spec([2])], { carry: [{ output: 0, input: 0 }] });
+    await expect(step.run(null, [1, 1])).rejects.toThrow(/nothing has been carried into it yet/);
+    await step.run([8, 4], [1, 1]);
+    const runs = [step.run(null, [1, 1]), step.run(null, [1, 1])];
+    await Promise.all(runs);
+    // [8, 4] → [5, 3] → [3.5, 2.5] → [2.75, 2.25], one run after the other
+    expect(Array.from(step.carried(0)!.data)).toEqual([2.75, 2.25]);
+    await expect(step.run([1, 1], null)).rejects.toThrow(/it is not carried/);
+  });
+  it("rejects a carry between values of different types", async () => {
+    await expect(compile((x: Tensor) => [t.sum(x)], [spec([2])], { carry: [{ output: 0, input: 0 }] })).rejects.toThrow(/carry output 0 \(f32\[\]\) into input 0 \(f32\[2\]\)/);
+  });
+});

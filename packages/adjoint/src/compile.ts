@@ -30,6 +30,12 @@ export interface CompileOptions {
   readonly dumpPasses?: RegExp;
   /** Run the verifier after every pass (slower; on in tests). */
   readonly verify?: boolean;
+  /**
+   * Values that stay with the executable between runs (parameters, optimiser state): after each
+   * run, flat output `output` becomes input `input` of the next. Pass `null` for a carried
+   * argument to use the value the executable holds; read it with `exe.carried(input)`.
+   */
+  readonly carry?: readonly { readonly output: number; readonly input: number }[];
 }
 
 /** A compiled function: `run` it on data, read its `report`, `dispose` it when done. */
@@ -38,7 +44,10 @@ export interface Executable {
   readonly graph: Graph;
   readonly plan: Plan;
   readonly report: CompileReport;
-  run(...args: ArgLike[]): Promise<Tree<HostTensor>>;
+  /** Runs one step; `null` for a carried argument uses the value held from the last run. */
+  run(...args: (ArgLike | null)[]): Promise<Tree<HostTensor>>;
+  /** The value currently carried into input `input` (see `CompileOptions.carry`). */
+  carried(input: number): HostTensor | undefined;
   dispose(): void;
 }
 
@@ -98,7 +107,15 @@ export async function compile(fn: TensorFn, specs: readonly Spec[], opts: Compil
   }
   const program = await timedAsync(stages, "lower", () => backend.lower(plan, { checkNumerics: opts.checkNumerics }));
   const report = buildReport({ backend: backend.name, plan, program, records, stages, schedule, memory: memoryReport(graph, memory, plan.kernels) });
-  return new CompiledFunction(graph, plan, traced.outTree, program, report);
+  const carry = opts.carry ?? [];
+  for (const c of carry) {
+    const input = graph.inputs[c.input], output = graph.outputs[c.output];
+    const outType = output === undefined ? undefined : (graph.nodes.find((n) => n.id === output)?.type ?? graph.inputs.find((i) => i.id === output)?.type);
+    if (!input || !outType || formatType(outType) !== formatType(input.type)) {
+      throw new AdjointError(`compile: carry output ${c.output} (${outType ? formatType(outType) : "none"}) into input ${c.input} (${input ? formatType(input.type) : "none"}): they must exist and have the same type`);
+    }
+  }
+  return new CompiledFunction(graph, plan, traced.outTree, program, report, carry);
 }
 
 async function timedAsync<R>(stages: StageRecord[], name: string, fn: () => R | Promise<R>): Promise<R> {
@@ -118,24 +135,39 @@ class CompiledFunction implements Executable {
     private readonly outTree: OutTree,
     private readonly program: LoweredProgram,
     readonly report: CompileReport,
+    private readonly carry: readonly { readonly output: number; readonly input: number }[],
   ) {}
 
+  private readonly held = new Map<number, HostTensor>();
+
+  carried(input: number): HostTensor | undefined {
+    return this.held.get(input);
+  }
+
   /** Runs one step. Concurrent calls are queued, never interleaved. */
-  run(...args: ArgLike[]): Promise<Tree<HostTensor>> {
+  run(...args: (ArgLike | null)[]): Promise<Tree<HostTensor>> {
     const result = this.running.then(() => this.runNow(args));
     this.running = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(args: ArgLike[]): Promise<Tree<HostTensor>> {
+  private async runNow(args: (ArgLike | null)[]): Promise<Tree<HostTensor>> {
     if (this.disposed) throw new AdjointError(`run: @${this.graph.name} was disposed`);
     const inputs = this.graph.inputs;
     if (args.length !== inputs.length) {
       const expected = inputs.map((i) => `${i.name}: ${formatType(i.type)}`).join(", ");
       throw new AdjointError(`run: @${this.graph.name} takes ${inputs.length} arguments (${expected}), got ${args.length}`);
     }
-    const hosts = args.map((a, i) => toHost(a, inputs[i].type, `run: argument ${i} ('${inputs[i].name}')`));
-    return unflattenResult(this.outTree, await this.program.run(hosts)) as Tree<HostTensor>;
+    const hosts = args.map((a, i) => {
+      const what = `run: argument ${i} ('${inputs[i].name}')`;
+      if (a !== null && a !== undefined) return toHost(a, inputs[i].type, what);
+      const held = this.held.get(i);
+      if (!held) throw new AdjointError(`${what}: null means "the carried value", but ${this.carry.some((c) => c.input === i) ? "nothing has been carried into it yet; pass its initial value" : "it is not carried (see the carry compile option)"}`);
+      return held;
+    });
+    const outputs = await this.program.run(hosts);
+    for (const c of this.carry) this.held.set(c.input, outputs[c.output]);
+    return unflattenResult(this.outTree, outputs) as Tree<HostTensor>;
   }
 
   dispose(): void {
