@@ -1,3 +1,4 @@
 export { interpret, type InterpretOptions } from "./interpret";
 export type { Precision } from "./storage";
 export { evaluateKernels, type EvaluateKernelsOptions } from "./kernel-eval";
+export { lowerCpu, cpuBackend, gemmUsesFma, type CpuExecutable, type CpuOptions, type KernelTime } from "./fast";

@@ -10,6 +10,8 @@ import { allocStorage, toStorage, type Precision } from "./storage";
 export interface InterpretOptions {
   /** Storage of f32 values: `"f32"` (default) rounds after every op; `"f64"` keeps doubles, for finite differences. */
   readonly precision?: Precision;
+  /** Called with each node's value right after it is computed (checkNumerics uses it; a throw stops the run). */
+  readonly onValue?: (node: Node, value: HostTensor) => void;
 }
 
 const sameType = (a: TensorType, b: TensorType) => a.dtype === b.dtype && sameShape(a.shape, b.shape);
@@ -66,7 +68,11 @@ export function interpret(graph: Graph, inputs: readonly HostTensor[], opts: Int
   const env = new Map<ValueId, HostTensor>();
   loadInputs(graph, inputs, precision).forEach((v, i) => env.set(graph.inputs[i].id, v));
   // a flat loop over the topological order: no recursion, so graph depth is unbounded
-  for (const node of graph.nodes) env.set(node.id, evalNode(node, env, precision));
+  for (const node of graph.nodes) {
+    const value = evalNode(node, env, precision);
+    opts.onValue?.(node, value);
+    env.set(node.id, value);
+  }
   const returned = new Set<HostTensor["data"]>();
   return graph.outputs.map((id) => {
     const v = env.get(id);

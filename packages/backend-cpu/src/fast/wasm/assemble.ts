@@ -36,6 +36,7 @@ const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...bo
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
 
 /** One function body under construction; a local is a number handed out by `local`. */
@@ -91,9 +92,9 @@ export class FnBuilder {
   block(body: () => void) { this.op(0x02, 0x40); body(); return this.op(0x0b); }
   /** `loop ... end`; `br 0` inside jumps back to its start. */
   loop(body: () => void) { this.op(0x03, 0x40); body(); return this.op(0x0b); }
-  /** `if ... (else ...) end` on the i32 on the stack. */
-  if(then: () => void, otherwise?: () => void) {
-    this.op(0x04, 0x40);
+  /** `if ... (else ...) end` on the i32 on the stack; `result` is the type both arms leave (none by default). */
+  if(then: () => void, otherwise?: () => void, result = 0x40) {
+    this.op(0x04, result);
     then();
     if (otherwise) {
       this.op(0x05);
@@ -105,10 +106,10 @@ export class FnBuilder {
   brIf(depth: number) { return this.op(0x0d, ...uleb(depth)); }
 
   /**
-   * `for (v = from; v < to; v += step) body()` with i32 locals; `from`/`to`/`step` are
-   * emitters pushing one i32. The body runs inside block/loop, so `br 1` would `continue`.
+   * `for (v = from; v < to; v += step) body()` with i32 locals; `from`/`to` (and `step` when
+   * not a constant) are emitters pushing one i32. `to` is re-evaluated every iteration.
    */
-  forRange(v: number, from: () => void, to: () => void, step: number, body: () => void) {
+  forRange(v: number, from: () => void, to: () => void, step: number | (() => void), body: () => void) {
     from();
     this.set(v);
     return this.block(() => {
@@ -118,10 +119,22 @@ export class FnBuilder {
         this.geS();
         this.brIf(1);
         body();
-        this.get(v).i32(step).add().set(v);
+        this.get(v);
+        if (typeof step === "number") this.i32(step);
+        else step();
+        this.add().set(v);
         this.br(0);
       });
     });
+  }
+
+  /** Pushes min(x, y) of two i32 emitters (each evaluated twice, so keep them cheap). */
+  minS(x: () => void, y: () => void) {
+    x();
+    y();
+    x();
+    y();
+    return this.ltS().select();
   }
 
   /** The encoded body: locals then code. */
@@ -132,10 +145,11 @@ export class FnBuilder {
   }
 }
 
-/** A module of functions that import one memory `env.memory` (shared when `shared`). */
-export function encodeModule(fns: readonly { name?: string; fn: FnBuilder }[], memory: { pages: number; shared: boolean }): Uint8Array {
+/** A module of functions (function i has type i) that import one memory `env.memory` (shared when `shared`). */
+export function encodeModule(fns: readonly { name?: string; fn: FnBuilder }[], memory: { shared: boolean }): Uint8Array {
   const types = fns.map(({ fn }) => [0x60, ...vec(fn.params.map((p) => [p])), ...vec(fn.results.map((r) => [r]))]);
-  const limits = memory.shared ? [0x03, ...uleb(memory.pages), ...uleb(memory.pages)] : [0x01, ...uleb(memory.pages), ...uleb(memory.pages)];
+  // any memory of at least one page fits; a shared import must state a maximum (here 4 GiB)
+  const limits = memory.shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1];
   const imports = vec([[...name("env"), ...name("memory"), 0x02, ...limits]]);
   const exports = fns.flatMap(({ name: n }, i) => (n ? [[...name(n), 0x00, ...uleb(i)]] : []));
   const bytes = [

@@ -1,0 +1,65 @@
+/**
+ * The CPU backend's f32 matmul, 1024³ by default, with each operand plain or transposed
+ * (a transposed operand is a strided access, as every backward pass reads it).
+ *
+ *   npx tsx bench/cpu-matmul.ts [--n 1024] [--threads 1,2] [--iters 10]
+ *
+ * GFLOP/s = 2n³ / median time of the matmul kernel alone (`profile`), and of a whole step
+ * (inputs copied in, C copied out, as W5 times it). OpenBLAS reaches ~340 GFLOP/s on 2 cores
+ * of this machine (WORKLOADS.md), ~175 on one.
+ */
+import { spec, t, trace, type HostTensor } from "@adjoint/ir";
+import type { Kernel, Plan } from "@adjoint/passes";
+import { gemmUsesFma, lowerCpu } from "@adjoint/backend-cpu";
+import { uniform } from "./workloads/data";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const n = Number(opt("n", "1024")), iters = Number(opt("iters", "10"));
+const threadList = opt("threads", "1,2").split(",").map(Number);
+const OPENBLAS_2_CORES = 340;
+
+/** A plan of one matmul kernel reading A and B directly, transposed through strides when asked. */
+function matmulPlan(ta: boolean, tb: boolean): Plan {
+  const g = trace((a, b) => t.matmul(ta ? t.transpose(a) : a, tb ? t.transpose(b) : b), [spec([n, n]), spec([n, n])]);
+  const mm = g.nodes.find((x) => x.op === "matmul")!.id;
+  const kernel: Kernel = {
+    id: 0,
+    loop: { kind: "matmul", batch: [], m: n, n, k: n, node: mm, epilogue: [], a: { source: 0, offset: 0, strides: ta ? [1, 0, n] : [n, 0, 1] }, b: { source: 1, offset: 0, strides: tb ? [0, n, 1] : [0, 1, n] } },
+    nodes: [mm],
+    loads: new Map(),
+    stores: [mm],
+  };
+  const bytes = n * n * 4;
+  const memory = { buffers: new Map([[mm, { value: mm, offset: 0, bytes, firstStep: 0, lastStep: 0 }]]), arenaBytes: bytes, lowerBound: bytes, timeline: [bytes], inputBytes: 2 * bytes, alignment: 64 };
+  return { graph: g, kernels: [kernel], memory };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const inputs: HostTensor[] = [
+  { shape: [n, n], dtype: "f32", data: uniform(n * n, 51) },
+  { shape: [n, n], dtype: "f32", data: uniform(n * n, 52) },
+];
+const flops = 2 * n ** 3;
+console.log(`n=${n}, fused multiply-add: ${gemmUsesFma()}, node ${process.version}`);
+for (const threads of threadList) {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const exe = lowerCpu(matmulPlan(ta, tb), { threads, profile: true });
+    for (let i = 0; i < 3; i++) exe.run(inputs);
+    const steps: number[] = [], kernel: number[] = [];
+    for (let i = 0; i < iters; i++) {
+      const before = exe.profile()[0].ms, t0 = performance.now();
+      exe.run(inputs);
+      steps.push(performance.now() - t0);
+      kernel.push(exe.profile()[0].ms - before);
+    }
+    const gk = flops / (median(kernel) * 1e6), gs = flops / (median(steps) * 1e6);
+    const byWorkers = threads > 1 ? `, ${exe.workerChunks} task(s) run by workers` : "";
+    const name = `${ta ? "Aᵀ" : "A"}·${tb ? "Bᵀ" : "B"}`;
+    console.log(`threads ${threads}  ${name.padEnd(6)} kernel ${median(kernel).toFixed(1)} ms = ${gk.toFixed(1)} GFLOP/s (${((100 * gk) / OPENBLAS_2_CORES).toFixed(1)}% of OpenBLAS 2 cores); step ${gs.toFixed(1)} GFLOP/s${byWorkers}`);
+    exe.dispose();
+  }
+}

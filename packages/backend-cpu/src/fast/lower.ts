@@ -1,0 +1,195 @@
+import { AdjointError, type HostTensor } from "@adjoint/ir";
+import type { Kernel, Plan } from "@adjoint/passes";
+import { PARALLEL_WORK, elementwiseKernel, type GeneratedKernel } from "./codegen/pointwise";
+import { reduceKernel, type SplitReduce } from "./codegen/reduce";
+import { ArenaLayout } from "./layout";
+import { matmulStep } from "./matmul";
+import { opaqueNode, rewriteOpaque } from "./opaque";
+import { routineStep } from "./opaque-routines";
+import { checkedStep } from "./numerics";
+import { copyOutputs, loadInputs, materialiseSources } from "./io";
+import { loopRunner, type Runtime, type StepPlan } from "./step";
+import { ThreadPool, type KernelFn } from "./threads";
+import { wasm } from "./wasm/api";
+import { TASK, gemmConsts, gemmModule, packingBytes, type GemmFn } from "./wasm/gemm-runtime";
+
+/** Options of `lowerCpu`. */
+export interface CpuOptions {
+  /** Threads that run kernels (the calling thread plus workers). Default 1. */
+  readonly threads?: number;
+  /** Time every kernel of every run (see `CpuExecutable.profile`). Default false. */
+  readonly profile?: boolean;
+  /** After each kernel, fail on a NaN or infinity it produced, naming the op and source line. Default false. */
+  readonly checkNumerics?: boolean;
+}
+
+/** Time spent in one kernel over the runs so far. */
+export interface KernelTime {
+  readonly kernel: number;
+  readonly kind: string;
+  readonly ms: number;
+}
+
+/** A plan lowered for the CPU: call `run` as often as needed, then `dispose`. */
+export interface CpuExecutable {
+  /** Runs the plan on inputs in graph-input order; returns fresh copies of the outputs. */
+  run(inputs: readonly HostTensor[]): HostTensor[];
+  /** Stops the worker threads; `run` fails afterwards. Idempotent. */
+  dispose(): void;
+  /** Kernels run per step. */
+  readonly kernels: number;
+  /** The single arena every value lives in (shared with the workers when threads > 1). */
+  readonly arena: ArrayBuffer | SharedArrayBuffer;
+  readonly threads: number;
+  /** Generated JavaScript of each loop, for dumps and debugging. */
+  readonly sources: readonly string[];
+  /** Per-kernel times summed over all runs (empty unless lowered with `profile: true`). */
+  profile(): KernelTime[];
+  /** Chunks of parallel work run so far by the worker threads (0 with one thread). */
+  readonly workerChunks: number;
+}
+
+/** A structured kernel's step: one generated loop. */
+function loopStep(kernel: Kernel, g: GeneratedKernel): StepPlan {
+  return { kernel, generated: [g], tasks: [], instantiate: (rt, at) => loopRunner(rt, at.fn, g) };
+}
+
+/** A one-point reduction folded in parallel chunks, then combined on the calling thread. */
+function splitReduceStep(kernel: Kernel, r: SplitReduce): StepPlan {
+  return {
+    kernel,
+    generated: [r.partial, r.finish],
+    tasks: [],
+    instantiate(rt, at) {
+      const finish = rt.fns[at.fn + 1], { F, I, U, D, pool } = rt;
+      const partial = pool ? () => pool.runFn(at.fn, 0, r.partial.extent, r.chunks) : () => rt.fns[at.fn](F, I, U, D, 0, r.partial.extent);
+      return () => {
+        partial();
+        finish(F, I, U, D, 0, 1);
+      };
+    },
+  };
+}
+
+function planStep(kernel: Kernel, layout: ArenaLayout, threads: number): StepPlan {
+  const loop = kernel.loop;
+  switch (loop.kind) {
+    case "elementwise":
+      return loopStep(kernel, elementwiseKernel(kernel, layout, loop.domain));
+    case "reduce": {
+      const r = reduceKernel(kernel, layout, loop, threads);
+      return "partial" in r ? splitReduceStep(kernel, r) : loopStep(kernel, r);
+    }
+    case "matmul":
+      return matmulStep(kernel, layout, loop, threads);
+    case "opaque": {
+      const o = opaqueNode(kernel, layout, loop.node);
+      const rewritten = rewriteOpaque(o);
+      return rewritten ? planStep(rewritten, layout, threads) : routineStep(o);
+    }
+  }
+}
+
+/** Largest n of the plan's matmuls (sizes the packing buffers), or 0 when there are none. */
+function widestMatmul(plan: Plan, layout: ArenaLayout): number {
+  let n = 0;
+  for (const k of plan.kernels) {
+    if (k.loop.kind === "matmul") n = Math.max(n, k.loop.n);
+    else if (k.loop.kind === "opaque" && layout.nodes.get(k.loop.node)?.op === "matmul") {
+      const shape = layout.nodes.get(k.loop.node)!.type.shape;
+      n = Math.max(n, shape[shape.length - 1]);
+    }
+  }
+  return n;
+}
+
+const compile = (g: GeneratedKernel, i: number): KernelFn => {
+  try {
+    return new Function("F", "I", "U", "D", "lo", "hi", g.source) as KernelFn;
+  } catch (e) {
+    throw new AdjointError(`generated loop ${i} does not compile (${(e as Error).message}):\n${g.source}`);
+  }
+};
+
+/**
+ * Lowers a plan to the CPU: one arena (a WebAssembly memory, shared with worker threads when
+ * `threads` > 1) holding every value at its planned offset, constants written once, a
+ * JavaScript function generated per fused loop, the wasm SIMD GEMM for matmuls. `run` then
+ * copies inputs in, runs the kernels in plan order and copies outputs out; nothing else is
+ * allocated per run.
+ */
+export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  const layout = new ArenaLayout(plan);
+  materialiseSources.place(plan, layout);
+  const maxN = widestMatmul(plan, layout);
+  const pack = maxN > 0 ? layout.reservePerThread(packingBytes(maxN).total, threads) : { base: 0, stride: 0 };
+  const steps = plan.kernels.map((k) => planStep(k, layout, threads));
+
+  const bytes = layout.totalBytes;
+  if (bytes >= 2 ** 31) throw new AdjointError(`@${plan.graph.name}: the CPU arena would need ${bytes} bytes; the limit is 2 GiB`);
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const shared = threads > 1;
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared });
+  const buf = memory.buffer;
+  const views = { F: new Float32Array(buf), I: new Int32Array(buf), U: new Uint8Array(buf), D: new Float64Array(buf) };
+  materialiseSources.write(layout, views);
+
+  const generated = steps.flatMap((s) => s.generated);
+  const fns = generated.map(compile);
+  const taskList = steps.flatMap((s) => s.tasks);
+  const tasks = new Int32Array(shared ? new SharedArrayBuffer(Math.max(4, taskList.length * 4)) : new ArrayBuffer(Math.max(4, taskList.length * 4)));
+  tasks.set(taskList);
+  const module = taskList.length ? gemmModule(shared) : undefined;
+  const gemm = module ? (new wasm.Instance(module, { env: { memory } }).exports.gemm as GemmFn) : undefined;
+  const [pa, pb, tile, KC, MC, NC] = gemmConsts(pack.base, maxN);
+  const gemmTask = (t: Int32Array, i: number) => {
+    const o = i * TASK;
+    gemm!(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5], t[o + 6], t[o + 7], t[o + 8], t[o + 9], t[o + 10], pa, pb, tile, KC, MC, NC);
+  };
+  // workers only when some loop or GEMM is big enough to be split (see loopRunner, matmulStep)
+  const parallel = generated.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || steps.some((s) => s.tasks.length > TASK);
+  const pool = threads > 1 && parallel
+    ? new ThreadPool(threads, { memory, module, sources: generated.map((g) => g.source), tasks, gemmConsts: (t) => gemmConsts(pack.base + t * pack.stride, maxN) }, { fns, tasks, gemmTask, ...views })
+    : undefined;
+  const rt: Runtime = { ...views, fns, tasks, gemmTask, gemm, pool };
+  let fn = 0, task = 0;
+  const run = steps.map((s) => {
+    const made = s.instantiate(rt, { fn, task });
+    const closure = opts.checkNumerics ? checkedStep(made, s.kernel, layout, views.F) : made;
+    fn += s.generated.length;
+    task += s.tasks.length / TASK;
+    return closure;
+  });
+
+  const times = new Float64Array(steps.length);
+  const timed = opts.profile
+    ? run.map((f, i) => () => {
+        const t0 = performance.now();
+        f();
+        times[i] += performance.now() - t0;
+      })
+    : run;
+  let disposed = false;
+  return {
+    kernels: plan.kernels.length,
+    arena: buf,
+    threads,
+    sources: generated.map((g) => g.source),
+    run(inputs) {
+      if (disposed) throw new AdjointError(`run: @${plan.graph.name} was disposed`);
+      loadInputs(plan.graph, layout, views, inputs);
+      for (let i = 0; i < timed.length; i++) timed[i]();
+      return copyOutputs(plan.graph, layout, views);
+    },
+    get workerChunks() {
+      return pool?.workerChunks ?? 0;
+    },
+    profile: () => (opts.profile ? steps.map((s, i) => ({ kernel: s.kernel.id, kind: s.kernel.loop.kind, ms: times[i] })) : []),
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      pool?.dispose();
+    },
+  };
+}

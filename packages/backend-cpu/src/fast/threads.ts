@@ -1,0 +1,176 @@
+/**
+ * Worker threads sharing the arena. Work is split into chunks that the main thread and the
+ * workers claim from one atomic counter, so `run` stays synchronous, a slow or busy worker
+ * only means the main thread claims more chunks, and a job never waits on a thread that has
+ * not started yet. Workers sleep in `Atomics.wait` between jobs.
+ */
+import { Worker } from "node:worker_threads";
+import { AdjointError } from "@adjoint/ir";
+import type { WasmMemory, WasmModule } from "./wasm/api";
+
+/** Control words (Int32 indices). */
+const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, A0 = 4, A1 = 5, A2 = 6, CHUNKS = 7, BY_WORKERS = 8, FAILED = 9, MESSAGE = 10;
+/** Control words plus room for a failing worker's message (one char code per word). */
+const MESSAGE_CHARS = 400, WORDS = MESSAGE + MESSAGE_CHARS;
+/** Job kinds. */
+const STOP = 0, FN = 1, GEMM = 2;
+
+/** The body every thread runs for a chunk; shared verbatim by the main thread and the workers. */
+const CHUNK_SOURCE = `
+function runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk) {
+  if (C[${KIND}] === ${FN}) {
+    const lo = C[${A1}], hi = C[${A2}], per = Math.ceil((hi - lo) / C[${CHUNKS}]);
+    const a = lo + chunk * per, b = Math.min(hi, a + per);
+    if (a < b) fns[C[${A0}]](F, I, U, D, a, b);
+  } else {
+    gemmTask(tasks, C[${A0}] + chunk * C[${A1}]);
+  }
+}
+function work(C, seq, run) {
+  const tag = (seq & 0x7fff) << 16;
+  for (;;) {
+    const v = Atomics.load(C, ${CLAIM});
+    if ((v & 0x7fff0000) !== tag) return;
+    const n = C[${CHUNKS}], chunk = v & 0xffff;
+    if (chunk >= n) return;
+    if (Atomics.compareExchange(C, ${CLAIM}, v, v + 1) !== v) continue;
+    run(chunk);
+    if (Atomics.add(C, ${DONE}, 1) + 1 === n) Atomics.notify(C, ${DONE});
+  }
+}`;
+
+const WORKER_SOURCE = `
+"use strict";
+const { workerData } = require("node:worker_threads");
+${CHUNK_SOURCE}
+const { memory, module, sources, control, tasksBuffer, gemmConsts } = workerData;
+const C = new Int32Array(control), tasks = new Int32Array(tasksBuffer);
+const buf = memory.buffer;
+const F = new Float32Array(buf), I = new Int32Array(buf), U = new Uint8Array(buf), D = new Float64Array(buf);
+const fns = sources.map((s) => new Function("F", "I", "U", "D", "lo", "hi", s));
+const gemm = module ? new WebAssembly.Instance(module, { env: { memory } }).exports.gemm : null;
+const [pa, pb, tile, KC, MC, NC, TASK] = gemmConsts;
+const gemmTask = (t, i) => {
+  const o = i * TASK;
+  gemm(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5], t[o + 6], t[o + 7], t[o + 8], t[o + 9], t[o + 10], pa, pb, tile, KC, MC, NC);
+};
+let seen = 0;
+for (;;) {
+  Atomics.wait(C, ${SEQ}, seen);
+  seen = Atomics.load(C, ${SEQ});
+  if (C[${KIND}] === ${STOP}) break;
+  work(C, seen, (chunk) => {
+    try {
+      runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk);
+    } catch (e) {
+      // report instead of dying with the chunk unfinished, which would leave run() waiting
+      const text = String(e && e.stack || e).slice(0, ${MESSAGE_CHARS});
+      for (let i = 0; i < ${MESSAGE_CHARS}; i++) C[${MESSAGE} + i] = i < text.length ? text.charCodeAt(i) : 0;
+      Atomics.store(C, ${FAILED}, 1);
+    }
+    Atomics.add(C, ${BY_WORKERS}, 1);
+  });
+}`;
+
+/** What each thread needs to run jobs. */
+export interface PoolSetup {
+  readonly memory: WasmMemory;
+  readonly module: WasmModule | undefined;
+  readonly sources: readonly string[];
+  readonly tasks: Int32Array;
+  /** Per thread: [pa, pb, tile, KC, MC, NC, task record length] for the GEMM. */
+  readonly gemmConsts: (thread: number) => readonly number[];
+}
+
+/** A compiled generated kernel: `(F, I, U, D, lo, hi)`. */
+export type KernelFn = (F: Float32Array, I: Int32Array, U: Uint8Array, D: Float64Array, lo: number, hi: number) => void;
+
+/** The main thread's own copies of what a chunk needs. */
+export interface MainContext {
+  readonly fns: readonly KernelFn[];
+  readonly tasks: Int32Array;
+  readonly gemmTask: (tasks: Int32Array, record: number) => void;
+  readonly F: Float32Array;
+  readonly I: Int32Array;
+  readonly U: Uint8Array;
+  readonly D: Float64Array;
+}
+
+type ChunkRunner = (chunk: number) => void;
+type Runner = (C: Int32Array, fns: MainContext["fns"], tasks: Int32Array, gemmTask: MainContext["gemmTask"], F: Float32Array, I: Int32Array, U: Uint8Array, D: Float64Array, chunk: number) => void;
+
+/** Worker threads plus the main thread, claiming chunks of one job at a time. */
+export class ThreadPool {
+  private readonly control = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+  private readonly workers: Worker[] = [];
+  private seq = 0;
+  private readonly work: (C: Int32Array, seq: number, run: ChunkRunner) => void;
+  private readonly local: ChunkRunner;
+
+  constructor(readonly threads: number, setup: PoolSetup, main: MainContext) {
+    const lib = new Function(`${CHUNK_SOURCE}\nreturn { work, runChunk };`)() as { work: ThreadPool["work"]; runChunk: Runner };
+    this.work = lib.work;
+    const { fns, tasks, gemmTask, F, I, U, D } = main;
+    this.local = (chunk) => lib.runChunk(this.control, fns, tasks, gemmTask, F, I, U, D, chunk);
+    for (let t = 1; t < threads; t++) {
+      const workerData = {
+        memory: setup.memory,
+        module: setup.module,
+        sources: setup.sources,
+        control: this.control.buffer,
+        tasksBuffer: setup.tasks.buffer,
+        gemmConsts: setup.gemmConsts(t),
+      };
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
+      w.unref(); // an undisposed executable must not keep the process alive
+      this.workers.push(w);
+    }
+  }
+
+  /** Runs generated kernel `fn` over [lo, hi) of its outer loop in `chunks` parts. */
+  runFn(fn: number, lo: number, hi: number, chunks: number): void {
+    this.publish(FN, fn, lo, hi, chunks);
+  }
+
+  /** Runs `count` GEMM task records starting at record `first`, one chunk each. */
+  runGemm(first: number, count: number): void {
+    this.publish(GEMM, first, 1, 0, count);
+  }
+
+  /** Chunks the workers (not the calling thread) have run so far: how much the threads help. */
+  get workerChunks(): number {
+    return Atomics.load(this.control, BY_WORKERS);
+  }
+
+  /** Stops the workers. */
+  dispose(): void {
+    const C = this.control;
+    C[KIND] = STOP;
+    Atomics.add(C, SEQ, 1);
+    Atomics.notify(C, SEQ);
+    for (const w of this.workers) void w.terminate();
+    this.workers.length = 0;
+  }
+
+  private publish(kind: number, a0: number, a1: number, a2: number, chunks: number): void {
+    const C = this.control;
+    C[KIND] = kind;
+    C[A0] = a0;
+    C[A1] = a1;
+    C[A2] = a2;
+    C[CHUNKS] = chunks;
+    Atomics.store(C, DONE, 0);
+    const seq = ++this.seq;
+    Atomics.store(C, CLAIM, (seq & 0x7fff) << 16);
+    Atomics.store(C, SEQ, seq);
+    Atomics.notify(C, SEQ);
+    this.work(C, seq, this.local);
+    for (let d = Atomics.load(C, DONE); d < chunks; d = Atomics.load(C, DONE)) Atomics.wait(C, DONE, d);
+    if (Atomics.load(C, FAILED)) {
+      let text = "";
+      for (let i = MESSAGE; i < WORDS && C[i] !== 0; i++) text += String.fromCharCode(C[i]);
+      Atomics.store(C, FAILED, 0);
+      throw new AdjointError(`a worker thread failed: ${text}`);
+    }
+  }
+}
