@@ -1,6 +1,7 @@
 import { AdjointError } from "@adjoint/ir";
 import type { Backend, BackendFactory } from "@adjoint/passes";
 import { cpuBackend, interpret } from "@adjoint/backend-cpu";
+import { createWebGpuBackend } from "@adjoint/backend-webgpu";
 import { interpretCheckingNumerics } from "./diagnostics/numerics";
 
 /** The reference interpreter as a backend: it ignores kernels and runs the graph node by node. */
@@ -18,6 +19,7 @@ const interpretBackend = (): Backend => ({
 const registry = new Map<string, BackendFactory>([
   ["interpret", interpretBackend],
   ["cpu", () => cpuBackend()],
+  ["webgpu", () => createWebGpuBackend()],
 ]);
 
 /** Adds (or replaces) a backend under `name`; in-tree backends register exactly like plugins. */
