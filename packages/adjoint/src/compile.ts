@@ -10,6 +10,8 @@ import { defaultBackendName } from "./default-backend";
 import type { TensorFn, Tree } from "./eager";
 import { toHost, type ArgLike } from "./host";
 import { buildReport, type CompileReport, type StageRecord } from "./report";
+import { writeHtmlReport } from "./report-html";
+import { pinpointNumerics } from "./diagnostics";
 
 export interface CompileOptions {
   /** A registered backend name. Default: "webgpu" when an adapter exists, else "cpu". */
@@ -104,6 +106,10 @@ export async function compile(fn: TensorFn, specs: readonly Spec[], opts: Compil
     mkdirSync(dump.dir, { recursive: true });
     writeFileSync(path.join(dump.dir, "kernels.ir"), printKernels({ graph, kernels: plan.kernels }));
     writeFileSync(path.join(dump.dir, "kernels.dot"), printKernelDot({ graph, kernels: plan.kernels }));
+    writeHtmlReport(fn, specs, path.join(dump.dir, "report.html"), {
+      checkpoint: opts.checkpoint, inplace: opts.inplace, schedule: opts.schedule, alignment: caps.alignment,
+      fuse: caps.fusion && opts.fuse !== false, maxBuffersPerKernel: caps.maxBuffersPerKernel,
+    });
   }
   const program = await timedAsync(stages, "lower", () => backend.lower(plan, { checkNumerics: opts.checkNumerics }));
   const report = buildReport({ backend: backend.name, plan, program, records, stages, schedule, memory: memoryReport(graph, memory, plan.kernels) });
@@ -165,7 +171,14 @@ class CompiledFunction implements Executable {
       if (!held) throw new AdjointError(`${what}: null means "the carried value", but ${this.carry.some((c) => c.input === i) ? "nothing has been carried into it yet; pass its initial value" : "it is not carried (see the carry compile option)"}`);
       return held;
     });
-    const outputs = await this.program.run(hosts);
+    let outputs: HostTensor[];
+    try {
+      outputs = await this.program.run(hosts);
+    } catch (e) {
+      // a fused backend names the kernel; the interpreter can name the exact op and line
+      if (e instanceof Error && e.message.startsWith("checkNumerics:")) throw pinpointNumerics(this.graph, hosts) ?? e;
+      throw e;
+    }
     for (const c of this.carry) this.held.set(c.input, outputs[c.output]);
     return unflattenResult(this.outTree, outputs) as Tree<HostTensor>;
   }

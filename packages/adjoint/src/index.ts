@@ -17,3 +17,11 @@ export type { Backend, BackendCapabilities, BackendFactory, LowerOptions, Lowere
 export { evaluate, type TensorFn, type Tree } from "./eager";
 export type { ArgLike } from "./host";
 export { checkpoint } from "./checkpoint";
+export {
+  NumericsError, NumericsChecker, interpretCheckingNumerics, pinpointNumerics, gradientFlowReport, formatGradientFlow,
+  explainMemory, formatMemoryExplanation, planFunction, planGraph,
+  type NumericsDetails, type NumericsOrigin, type NonFinite, type GradientFlowOptions, type GradientFlowReport,
+  type ParamFlow, type LayerFlow, type FlowProblem, type ExplainMemoryOptions, type MemoryExplanation,
+  type PolicyMemory, type PeakShare, type PlanOptions, type PlannedGraph,
+} from "./diagnostics";
+export { writeHtmlReport, htmlReport, htmlReportForGraph, type HtmlReportOptions } from "./report-html";
