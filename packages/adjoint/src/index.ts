@@ -25,3 +25,6 @@ export {
   type PolicyMemory, type PeakShare, type PlanOptions, type PlannedGraph,
 } from "./diagnostics";
 export { writeHtmlReport, htmlReport, htmlReportForGraph, type HtmlReportOptions } from "./report-html";
+export * as nn from "./nn";
+export * as optim from "./optim";
+export { trainStep, compileTrainer, type Trainer, type TrainStep, type TrainStepOptions, type LossFn } from "./optim";

@@ -1,4 +1,4 @@
 export { interpret, type InterpretOptions } from "./interpret";
 export type { Precision } from "./storage";
 export { evaluateKernels, type EvaluateKernelsOptions } from "./kernel-eval";
-export { lowerCpu, cpuBackend, gemmUsesFma, type CpuExecutable, type CpuOptions, type KernelTime } from "./fast";
+export { lowerCpu, cpuBackend, gemmUsesFma, scalarSnippets, type CpuExecutable, type CpuOptions, type KernelTime, type ElementwiseOpName } from "./fast";
