@@ -5,7 +5,7 @@
 // ADJOINT_DEMO_STEPS=N shortens the run (CI, quick looks).
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { compile, compileTrainer, nn, optim, seededRandom, spec, trainStep, type CheckpointPolicy, type HostTensor, type Tensor, type Trainer, type TrainStep } from "adjoint";
+import { compile, compileTrainer, nn, optim, seededRandom, spec, trainStep, writeHtmlReport, type CheckpointPolicy, type HostTensor, type Tensor, type Trainer, type TrainStep } from "adjoint";
 
 /** The demo's model: 2 pre-LN blocks, 4 heads, 64 wide, 64 characters of context (~110k parameters). */
 export const DEMO_MODEL = { context: 64, dim: 64, heads: 4, layers: 2 } as const;
@@ -226,6 +226,9 @@ async function main(): Promise<void> {
     console.log(`${r.policy.padEnd(18)}${mb(r.peakBytes).padStart(12)}${mb(r.activationBytes).padStart(14)}${`${(100 * r.recomputeOverhead).toFixed(1)}%`.padStart(12)}${String(r.kernels).padStart(14)}`);
   }
   console.log("recompute = flops spent recomputing forward values / forward flops");
+  const step = demoTrainStep(cfg, batch);
+  const report = writeHtmlReport(step.fn, step.specs, "reports/gpt.html", { checkpoint: "sqrt" });
+  console.log(`\nHTML report (graph, per-pass IR, memory over time per checkpoint policy): ${report}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
