@@ -1,4 +1,5 @@
 import { t, type DType, type HostTensor, type Tensor } from "@adjoint/ir";
+import { seededRandom } from "adjoint";
 
 /** A whole-graph case: a function, its inputs, and what it exercises. */
 export interface PatternCase {
@@ -8,15 +9,7 @@ export interface PatternCase {
 }
 
 /** Deterministic values in [-1, 1) (mulberry32), so every backend sees the same data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return (((r ^ (r >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
+export const seeded = seededRandom;
 
 /** A random f32 tensor (or i32 in [0, max)) of a shape. */
 export function randomTensor(shape: readonly number[], seed: number, dtype: DType = "f32", max = 4): HostTensor {
