@@ -8,4 +8,8 @@ export const mkdirSync = (): never => {
   throw new Error("no file system in the browser");
 };
 export const writeFileSync = mkdirSync;
+export const readFileSync = mkdirSync;
+/** The default-backend check looks for GPU device nodes only on Linux; a page has none. */
+export const existsSync = (): boolean => false;
+export const readdirSync = (): string[] => [];
 export default { dirname, resolve, relative };
