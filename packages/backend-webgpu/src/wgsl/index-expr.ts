@@ -24,6 +24,8 @@ interface Dim {
 /** The terms one group contributes, merged where contiguous. */
 function groupTerms(group: DimGroup, strides: readonly number[]): string[] {
   const total = numel(group.shape);
+  // an empty loop never reads: no terms (and no division by a zero extent, which WGSL rejects)
+  if (total === 0) return [];
   const dims: Dim[] = [];
   let inner = 1;
   for (let d = group.shape.length - 1; d >= 0; d--) {
@@ -66,6 +68,7 @@ export function accessIndex(offset: number, strides: readonly number[], groups: 
 
 /** Coordinate `d` of a row-major flat index over `shape`, as a u32 expression. */
 export function coordOf(flat: string, shape: Shape, d: number): string {
+  if (numel(shape) === 0) return "0u"; // an empty loop never runs
   const inner = numel(shape.slice(d + 1));
   let c = inner === 1 ? flat : `(${flat} / ${u32(inner)})`;
   if (d > 0) c = `(${c} % ${u32(shape[d])})`;
