@@ -38,12 +38,9 @@ async function countDevices(): Promise<{ made: number; destroyed: number; lostRe
 const counts = await countDevices();
 
 describe("WebGPU resources", () => {
-  // OPEN BUG (packages/adjoint/src/backends.ts + packages/backend-webgpu/src/executable.ts):
-  // the registry's "webgpu" factory creates a device for every compile, and dispose() destroys
-  // the executable's buffers but never that device. Fix: one shared backend per process in the
-  // registry (memoise the factory's promise; DESIGN.md says one device per process), or let an
-  // executable own and destroy a device made for it alone.
-  it.fails("disposing every executable leaves at most one live device [open bug]", async () => {
+  // Found by this test: the registry's "webgpu" factory made a device per compile that dispose()
+  // never destroyed. Fixed by one shared backend per process (packages/adjoint/src/backends.ts).
+  it("disposing every executable leaves at most one live device", async () => {
     const before = { ...counts };
     for (let i = 0; i < 3; i++) {
       const exe = await compile((x: Tensor) => t.tanh(x), [spec([4])], { backend: "webgpu" });

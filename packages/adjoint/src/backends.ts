@@ -15,11 +15,29 @@ const interpretBackend = (): Backend => ({
   }),
 });
 
+// One WebGPU backend (one device) per process, shared by every compile: a device per compile
+// was never destroyed when its executables were disposed.
+let webgpu: Promise<Backend> | undefined;
+function sharedWebGpu(): Promise<Backend> {
+  webgpu ??= createWebGpuBackend().then(
+    (backend) => {
+      // a lost device (driver reset, destroy()) is replaced on the next compile
+      void backend.device.lost.then(() => (webgpu = undefined));
+      return backend;
+    },
+    (e: unknown) => {
+      webgpu = undefined; // no adapter now: let a later compile try again
+      throw e;
+    },
+  );
+  return webgpu;
+}
+
 // Built-ins are listed here, registered the same way a plugin registers, not as an import side effect.
 const registry = new Map<string, BackendFactory>([
   ["interpret", interpretBackend],
   ["cpu", () => cpuBackend()],
-  ["webgpu", () => createWebGpuBackend()],
+  ["webgpu", sharedWebGpu],
 ]);
 
 /** Adds (or replaces) a backend under `name`; in-tree backends register exactly like plugins. */
