@@ -6,8 +6,8 @@
  *
  *   npx tsx --expose-gc bench/soak.ts [count=1000] [--backend=interpret|cpu|webgpu] [--shared-device]
  *
- * On webgpu, each compile asks the registry's factory for a backend, which creates a device;
- * --shared-device registers one device for all compiles instead (what a long-lived app does).
+ * On webgpu, compiles use the registry's backend (one device per process since 97b6d6d; before,
+ * a device per compile); --shared-device registers a device of this script's own instead.
  */
 import { compile, spec, t, valueAndGrad, type Tensor } from "adjoint";
 import { shareWebGpuDevice } from "../tests/reliability/backends";

@@ -7,10 +7,9 @@ import type { WebGpuBackend } from "@adjoint/backend-webgpu";
 import { backendNames, registerBackend } from "adjoint";
 
 /**
- * Makes "webgpu" usable for a long campaign: Vulkan pointed at SwiftShader when there is no
- * GPU, and one device shared by every compile (the registry's factory makes a device per
- * compile, which `dispose` does not destroy; see RELIABILITY.md). Returns the backend (the
- * caller disposes it when done), or the error when there is no adapter.
+ * Registers "webgpu" on a device this caller owns: Vulkan pointed at SwiftShader when there is
+ * no GPU, and one backend for every compile that the caller disposes when done (a test file's
+ * afterAll). Returns the backend, or the error when there is no adapter.
  */
 export async function shareWebGpuDevice(): Promise<WebGpuBackend | Error> {
   try {

@@ -113,15 +113,15 @@ export async function configsFor(backends: readonly string[], configs: readonly 
   return out;
 }
 
-/** Checks a traced graph (or a program's function) everywhere; no derivative checks. */
+/** Checks a function everywhere against the interpreter on its traced graph; no derivative checks. */
 export async function checkFunction(
-  fn: TensorFn, specs: readonly Spec[], inputs: readonly HostTensor[], backends: readonly string[], configs: readonly PipelineConfig[], graph?: Graph,
+  fn: TensorFn, specs: readonly Spec[], inputs: readonly HostTensor[], backends: readonly string[], configs: readonly PipelineConfig[],
 ): Promise<ProgramResult> {
   const findings: Finding[] = [];
   let g: Graph;
   let expected: HostTensor[];
   try {
-    g = graph ?? trace(fn, specs);
+    g = trace(fn, specs);
     expected = interpret(g, inputs);
   } catch (e) {
     return { findings: [{ kind: "trace", message: `${(e as Error).name}: ${(e as Error).message.split("\n")[0]}` }], compiles: 0, illConditioned: 0, nodes: 0 };
