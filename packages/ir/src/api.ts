@@ -78,7 +78,8 @@ const binary = (op: string) => (a: TensorLike, b: TensorLike): Tensor => emit(op
 const unaryFloat = (op: string) => (x: Tensor): Tensor => emit(op, [x.dtype === "f32" ? x : cast(x, "f32")]);
 const unary = (op: string) => (x: Tensor): Tensor => emit(op, [x]);
 
-function asAxes(x: Tensor, axes: number | readonly number[] | undefined, op: string): number[] {
+/** Resolves reduction axes for `op` (a primitive or composite name), or throws a ShapeError naming it. */
+export function asAxes(x: Tensor, axes: number | readonly number[] | undefined, op: string): number[] {
   const list = axes === undefined ? [...x.shape.keys()] : typeof axes === "number" ? [axes] : [...axes];
   try {
     return normalizeAxes(list, x.ndim);
@@ -88,7 +89,8 @@ function asAxes(x: Tensor, axes: number | readonly number[] | undefined, op: str
   }
 }
 
-function axisOf(x: Tensor, axis: number, op: string): number {
+/** Resolves one axis for `op` (a primitive or composite name), or throws a ShapeError naming it. */
+export function axisOf(x: Tensor, axis: number, op: string): number {
   try {
     return normalizeAxis(axis, x.ndim);
   } catch (e) {

@@ -1,16 +1,20 @@
 import type { Tensor } from "./tensor";
 import type { ReduceOptions } from "./api";
-import { t } from "./api";
+import { asAxes, axisOf, t } from "./api";
 import type { DType } from "./types";
 
 /** User-level ops built from primitives; autodiff goes through their parts. */
 export const composites = {
   square: (x: Tensor): Tensor => t.mul(x, x),
   mean(x: Tensor, axes?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    asAxes(x, axes, "mean");
     const s = t.sum(x.dtype === "f32" ? x : t.cast(x, "f32"), axes, opts);
     return t.div(s, x.size / Math.max(1, s.size));
   },
-  min: (x: Tensor, axes?: number | readonly number[], opts?: ReduceOptions): Tensor => t.neg(t.max(t.neg(x), axes, opts)),
+  min(x: Tensor, axes?: number | readonly number[], opts?: ReduceOptions): Tensor {
+    asAxes(x, axes, "min");
+    return t.neg(t.max(t.neg(x), axes, opts));
+  },
   /** GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
   gelu(x: Tensor): Tensor {
     const inner = t.mul(Math.sqrt(2 / Math.PI), t.add(x, t.mul(0.044715, t.mul(x, t.mul(x, x)))));
@@ -18,22 +22,26 @@ export const composites = {
   },
   /** log Σ exp along an axis, shifted by the (gradient-stopped) max for stability. */
   logSumExp(x: Tensor, axis = -1, opts?: ReduceOptions): Tensor {
+    axisOf(x, axis, "logSumExp");
     const m = t.stopGradient(t.max(x, axis, { keepdims: true }));
     const out = t.add(t.log(t.sum(t.exp(t.sub(x, m)), axis, { keepdims: true })), m);
     return opts?.keepdims ? out : t.reshape(out, x.shape.filter((_, i) => i !== (axis < 0 ? axis + x.ndim : axis)));
   },
   softmax(x: Tensor, axis = -1): Tensor {
+    axisOf(x, axis, "softmax");
     const e = t.exp(t.sub(x, t.stopGradient(t.max(x, axis, { keepdims: true }))));
     return t.div(e, t.sum(e, axis, { keepdims: true }));
   },
   /** Shifted first, so large logits keep their precision: s - log Σ e^s with s = x - max x. */
   logSoftmax(x: Tensor, axis = -1): Tensor {
+    axisOf(x, axis, "logSoftmax");
     const s = t.sub(x, t.stopGradient(t.max(x, axis, { keepdims: true })));
     return t.sub(s, t.log(t.sum(t.exp(s), axis, { keepdims: true })));
   },
   /** Normalises over `axis` to zero mean and unit variance, then scales and shifts. */
   layerNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, opts: { axis?: number; eps?: number } = {}): Tensor {
     const axis = opts.axis ?? -1;
+    axisOf(x, axis, "layerNorm");
     const mu = t.mean(x, axis, { keepdims: true });
     const xc = t.sub(x, mu);
     const variance = t.mean(t.mul(xc, xc), axis, { keepdims: true });

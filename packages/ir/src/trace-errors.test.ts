@@ -63,9 +63,13 @@ describe("trace errors: shapes", () => {
   it("axis out of range: sum, softmax, take, concat, iota", () => {
     const range = "axis 2 is out of range for rank 2 (valid: -2..1) of f32[2,3]";
     expectAt(here(), tr1((x) => t.sum(x, 2)), ShapeError, `reduce_sum: ${range}`);
-    expectAt(here(), tr1((x) => x.mean(-3)), ShapeError, "reduce_sum: axis -3 is out of range for rank 2 (valid: -2..1) of f32[2,3]");
-    // softmax is a composite: the error names the primitive it starts with
-    expectAt(here(), tr1((x) => t.softmax(x, 2)), ShapeError, `reduce_max: ${range}`);
+    // composites check their axes first, so the error names the op the user called
+    expectAt(here(), tr1((x) => x.mean(-3)), ShapeError, "mean: axis -3 is out of range for rank 2 (valid: -2..1) of f32[2,3]");
+    expectAt(here(), tr1((x) => t.softmax(x, 2)), ShapeError, `softmax: ${range}`);
+    expectAt(here(), tr1((x) => t.logSoftmax(x, 2)), ShapeError, `logSoftmax: ${range}`);
+    expectAt(here(), tr1((x) => t.logSumExp(x, 2)), ShapeError, `logSumExp: ${range}`);
+    expectAt(here(), tr1((x) => t.min(x, 2)), ShapeError, `min: ${range}`);
+    expectAt(here(), tr1((x) => t.layerNorm(x, undefined, undefined, { axis: 2 })), ShapeError, `layerNorm: ${range}`);
     expectAt(here(), tr1((x) => t.take(x, [0], 2)), ShapeError, `take: ${range}`);
     expectAt(here(), tr1((x) => t.concat([x, x], 2)), ShapeError, `concat: ${range}`);
     expectAt(here(), () => trace(() => t.iota([2, 3], 2), []), ShapeError, "iota: axis 2 is out of range for rank 2 (valid: -2..1)");
