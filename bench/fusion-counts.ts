@@ -1,6 +1,7 @@
 // Kernel counts of the fused patterns, forward and joint forward+backward (valueAndGrad of
 // sum(y * tanh(y)); shown as total (forward + backward kernels)), unlimited and under WebGPU's
-// 8 buffers, against one kernel per node.
+// 8 buffers, against one kernel per node. The last row is workload W4 (Σ sin(x)·cos(x) +
+// exp(-x·x), valueAndGrad), which horizontal fusion makes one kernel.
 // Run: npx tsx bench/fusion-counts.ts   (the table in docs/fusion.md comes from here)
 import { spec, t, trace, type Graph, type Tensor } from "@adjoint/ir";
 import { fuseKernels } from "@adjoint/passes";
@@ -43,3 +44,5 @@ for (const [name, f, shapes] of patterns) {
   console.log(row(`${name}, forward`, trace(f, specs)));
   console.log(row(`${name}, forward + backward`, trace(valueAndGrad(loss(f), { argnums: shapes.map((_, i) => i) }), specs)));
 }
+const w4 = (x: Tensor) => t.sum(t.add(t.mul(t.sin(x), t.cos(x)), t.exp(t.neg(t.mul(x, x)))));
+console.log(row("W4 sin·cos + exp(-x²) [1048576], forward + backward", trace(valueAndGrad(w4), [spec([1 << 20])])));

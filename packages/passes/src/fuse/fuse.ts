@@ -2,12 +2,14 @@
  * Kernel fusion: groups the nodes of a graph into kernels (docs/fusion.md).
  *
  *   group (one topological pass) ─▶ split (maxBuffers) ─▶ recompute (cost rule) ─▶ build
+ *     ─▶ merge horizontally (elementwise work sharing a reduction's prologue joins it)
  */
 import { AdjointError, type Graph, type ValueId } from "@adjoint/ir";
 import type { KernelGraph } from "../plan/types";
 import { buildKernels } from "./build";
 import { fuseContext } from "./context";
 import { groupNodes } from "./group";
+import { mergeHorizontally } from "./horizontal";
 import { recomputeCheapValues } from "./recompute";
 import { splitGroups } from "./split";
 
@@ -35,5 +37,5 @@ export function fuseKernels(graph: Graph, opts: FuseOptions = {}): KernelGraph {
   const grouping = groupNodes(ctx);
   const chunking = splitGroups(ctx, grouping);
   if (ctx.fused) recomputeCheapValues(ctx, grouping, chunking);
-  return { graph, kernels: buildKernels(ctx, grouping, chunking) };
+  return { graph, kernels: mergeHorizontally(ctx, buildKernels(ctx, grouping, chunking)) };
 }

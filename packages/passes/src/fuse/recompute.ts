@@ -13,13 +13,18 @@
  *   the right side being the store and the loads it saves;
  * - no reader exceeds `maxBuffers`;
  * - a forward value recomputed in a backward kernel does not keep more intermediate bytes
- *   alive until then than the value itself (inputs and constants live all run anyway).
+ *   alive until then than the value itself (inputs and constants live all run anyway);
+ * - no node of the cone is compared (eq, ne, lt, le, gt, ge, directly or through movement
+ *   ops) with another computed value: reduce_max's VJP masks the argmax with `eq(x, max(x))`,
+ *   and two kernels computing x may round it differently (a GPU compiler contracts one copy
+ *   into an FMA and not the other), making the mask all false. Such a value is computed once
+ *   and stored.
  */
 import { DTYPE_BYTES, costOf, numel, opDef, type ValueId } from "@adjoint/ir";
 import { forEachConsumer, nodeOf, shapeOf, type FuseContext } from "./context";
 import { readsOf, type Grouping, type Read } from "./reads";
 import type { Chunk, Chunking } from "./split";
-import { sameUpToUnitDims } from "./views";
+import { movedOperand, sameUpToUnitDims } from "./views";
 
 /** Largest cone (nodes) recomputed in another kernel. */
 export const MAX_CONE = 8;
@@ -45,7 +50,7 @@ export function recomputeCheapValues(ctx: FuseContext, grouping: Grouping, chunk
       if (!home.stores.has(v) || ctx.mustStore[v] || ctx.roles[v] !== "pointwise" || opDef(nodeOf(ctx, v).op).pure === false) continue;
       const readers = readersOf(ctx, chunksWith, home, v);
       const cone = readers && coneOf(ctx, grouping, home, v);
-      if (!readers || !cone || readers.length === 0) continue;
+      if (!readers || !cone || readers.length === 0 || cone.nodes.some((u) => compared(ctx, u))) continue;
       if (!pays(ctx, chunkOf, chunks, home, v, readers, cone)) continue;
       for (const { chunk, space } of readers) {
         for (const u of cone.nodes) {
@@ -63,6 +68,39 @@ export function recomputeCheapValues(ctx: FuseContext, grouping: Grouping, chunk
     }
   }
 }
+
+/** Comparison ops: their result must not depend on which kernel's copy of an operand they see. */
+const COMPARISONS: ReadonlySet<string> = new Set(["eq", "ne", "lt", "le", "gt", "ge"]);
+
+/** The value a chain of movement ops reads (itself when `v` is not a movement node). */
+function throughViews(ctx: FuseContext, v: ValueId): ValueId {
+  while (ctx.roles[v] === "view") v = movedOperand(nodeOf(ctx, v));
+  return v;
+}
+
+/**
+ * Whether `v` is compared (directly or through movement ops) with another computed value,
+ * which may be computed from `v` in another kernel (`eq(x, max(x))`). Comparing with a
+ * literal, an input or a constant (relu's `x > 0`) is exact whichever copy of `v` it sees, up
+ * to `v`'s own rounding, so it does not count. An iterative walk over view consumers.
+ */
+function compared(ctx: FuseContext, v: ValueId): boolean {
+  const stack = [v];
+  while (stack.length) {
+    const w = stack.pop()!;
+    let found = false;
+    forEachConsumer(ctx, w, (c) => {
+      const node = nodeOf(ctx, c);
+      if (ctx.roles[c] === "view") stack.push(c);
+      else if (COMPARISONS.has(node.op) && node.args.some((a) => a !== w && isComputed(ctx, throughViews(ctx, a)))) found = true;
+    });
+    if (found) return true;
+  }
+  return false;
+}
+
+/** Whether some kernel computes `v` (not an input, a constant or a literal). */
+const isComputed = (ctx: FuseContext, v: ValueId) => ctx.roles[v] !== "input" && ctx.roles[v] !== "constant" && ctx.roles[v] !== "inline";
 
 /** The kernels (other than `home`) reading `v`, or null when some reader cannot recompute it. */
 function readersOf(ctx: FuseContext, chunksWith: (v: ValueId) => Chunk[], home: Chunk, v: ValueId): Reader[] | null {

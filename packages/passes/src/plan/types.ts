@@ -26,7 +26,10 @@ export type KernelLoop =
   /**
    * Points of `domain` (the kept dims, in output order) times `reduce` (the reduced dims).
    * `prologue` members are computed per full point, `reducer` (reduce_sum / reduce_max)
-   * folds them over `reduce`, and `epilogue` members run once per domain point.
+   * folds them over `reduce`, and `epilogue` members run once per domain point. A stored
+   * prologue member is written at every full point, at its own row-major index (the
+   * reducer's input layout); horizontal fusion uses this to store per-point results (a
+   * gradient) beside the reduction.
    */
   | {
       readonly kind: "reduce";
