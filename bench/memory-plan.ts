@@ -1,6 +1,7 @@
 // Memory planning figures: peak bytes of the tanh chain (forward and training), naive order
 // against the memory-aware schedule, the lower bound, and how long planning takes; then the
-// other benchmark models, fused and one kernel per node, and two 100k-kernel graphs.
+// other benchmark models, fused and one kernel per node, and two 100k-kernel graphs; then the
+// arena with and without in-place slot handovers (planMemory's `inplace`) on the fused models.
 // Run: npx tsx bench/memory-plan.ts   (figures go to BENCHMARKS.md by hand, with machine and date)
 import { spec, t, trace, type Graph, type Tensor } from "@adjoint/ir";
 import { valueAndGrad } from "adjoint";
@@ -66,3 +67,32 @@ const big = trace(valueAndGrad(tanhChain, { argnums: [0] }), [spec([8, 16]), ...
 console.log(`\nScale: one kernel per node\n\n${header}\n${"|---".repeat(10)}|`);
 row("tanh chain, 12,500 layers (16 wide), training w.r.t. x", kernelPerNode(big));
 row("100,000 tanh, forward", kernelPerNode(trace(deep, [spec([64])])));
+
+// In-place reuse: the same fused, scheduled kernels planned without and with slot handovers.
+console.log(`\nIn-place reuse (fused, scheduled; alignment 64 as on the CPU backend)\n`);
+console.log("| model | kernels | handovers | bytes not allocated | arena without | arena with | saved | bound without | bound with | with / bound | plan ms without | with |");
+console.log(`${"|---".repeat(12)}|`);
+const inplaceModels: [string, () => Graph][] = [
+  ["tanh chain, 16 layers (256 wide, batch 32)", () => chainGraph(16, 256, 32, true)],
+  ["tanh chain, 256 layers (256 wide, batch 32)", () => chainGraph(256, 256, 32, true)],
+  ["MLP, 100 blocks (64 wide, batch 32)", () => mlpGraph(100, 64, 32)],
+  ["attention-like x20 (16 tokens, 64 wide)", () => attentionGraph(20, 64, 16)],
+  ["attention-like x4 (128 tokens, 256 wide)", () => attentionGraph(4, 256, 128)],
+  ["tanh chain, 12,500 layers (16 wide), training w.r.t. x", () => big],
+];
+for (const [name, make] of inplaceModels) {
+  const g = make();
+  const { kernels } = scheduleKernels(fuseKernels(g));
+  const t0 = performance.now();
+  const off = planMemoryDetailed(g, kernels, { alignment: 64 }).plan;
+  const t1 = performance.now();
+  const on = planMemoryDetailed(g, kernels, { alignment: 64, inplace: true }).plan;
+  const t2 = performance.now();
+  const saved = off.arenaBytes - on.arenaBytes;
+  console.log(
+    `| ${name} | ${kernels.length} | ${on.reuse.pairs.length} | ${formatBytes(on.reuse.bytesSaved)} | ${formatBytes(off.arenaBytes)} | ${formatBytes(on.arenaBytes)} | ` +
+      `${formatBytes(saved)} (${((saved / off.arenaBytes) * 100).toFixed(1)}%) | ${formatBytes(off.lowerBound)} | ${formatBytes(on.lowerBound)} | ` +
+      `${ratio(on.arenaBytes, on.lowerBound)} | ${ms(t0, t1)} | ${ms(t1, t2)} |`,
+  );
+}
+

@@ -19,6 +19,12 @@ export interface BackendCapabilities {
   /** Alignment of arena offsets in bytes. */
   readonly alignment: number;
   readonly dtypes: readonly DType[];
+  /**
+   * Whether a kernel's store may share the arena slot of a value it reads at the same point
+   * (in-place reuse, see memory/kernel-reuse.ts): true only if every kernel reads all its loads
+   * of a point before it writes that point. Absent: false.
+   */
+  readonly inplace?: boolean;
 }
 
 /** Options a backend receives when lowering. */

@@ -1,6 +1,8 @@
 /**
- * `{ budgetBytes }`: the least recomputation whose peak live bytes fit the budget. Candidate
- * plans are measured, not estimated: each is emitted and its `liveBytesPeak` taken. On a
+ * `{ budgetBytes }`: the least recomputation whose peak fits the budget. Candidate plans are
+ * measured, not estimated: each is emitted and its peak taken, by `liveBytesPeak` (node
+ * order, every result counted) or by the planned arena (`plannedPeak`: fused, scheduled,
+ * planned, as the compiled report shows it). On a
  * chain, Revolve with the most slots that fit is optimal in Griewank–Walther's model; the
  * other candidates cover what that model leaves out (held tapes, states that are tapes).
  */
@@ -10,6 +12,10 @@ import type { JointInfo } from "./joint";
 import { liveBytesPeak } from "./live-bytes";
 import { recomputeAllPlan, revolvePlan, revolvePlanner, saveAllPlan, savedSetPlan, sqrtPlan, withRegions } from "./plans";
 import type { StageChain } from "./stages";
+import type { Graph } from "@adjoint/ir";
+
+/** How a candidate's peak is measured. */
+export type PeakOf = (g: Graph) => number;
 
 /** One measured candidate. */
 export interface Candidate {
@@ -23,27 +29,34 @@ export interface Candidate {
 
 /** The save-set search runs only on graphs this small (each step measures every neighbour). */
 const GREEDY_MAX_CHOICES = 24;
-const GREEDY_MAX_NODES = 1000;
+export const GREEDY_MAX_NODES = 1000;
 
 /** Emits and measures `plan` (with regions applied); undefined when it passes the node limit. */
-export function measure(info: JointInfo, chain: StageChain, plan: HoldPlan, kind: string, limit: number, slots?: number): Candidate | undefined {
+export function measure(
+  info: JointInfo, chain: StageChain, plan: HoldPlan, kind: string, limit: number, slots?: number, peakOf: PeakOf = liveBytesPeak,
+): Candidate | undefined {
   try {
     const result = emitRecompute(info, chain, withRegions(info, plan), limit);
-    return { kind, result, peak: liveBytesPeak(result.graph), ...(slots !== undefined ? { slots } : {}) };
+    return { kind, result, peak: peakOf(result.graph), ...(slots !== undefined ? { slots } : {}) };
   } catch (e) {
     if (e instanceof RecomputeLimitError) return undefined;
     throw e;
   }
 }
 
-/** The candidate with the least recompute flops whose peak fits `budget`; throws with the least reachable peak otherwise. */
-export function fitBudget(info: JointInfo, chain: StageChain, budget: number, maxNodes: number): Candidate {
+/**
+ * The candidate with the least recompute flops whose peak (by `peakOf`) fits `budget`; throws
+ * with the least reachable peak otherwise. `greedyMaxNodes` bounds the save-set search.
+ */
+export function fitBudget(
+  info: JointInfo, chain: StageChain, budget: number, maxNodes: number, peakOf: PeakOf = liveBytesPeak, greedyMaxNodes = GREEDY_MAX_NODES,
+): Candidate {
   // candidates many times the graph's size are not worth building while searching
   const limit = Math.min(maxNodes, Math.max(100_000, 16 * info.graph.nodes.length));
   if (!(budget >= 0)) throw new AdjointError(`checkpoint: budgetBytes must be a non-negative number of bytes, got ${budget}`);
   const tried: Candidate[] = [];
   const take = (c: Candidate | undefined) => (c && tried.push(c), c);
-  const none = take(measure(info, chain, saveAllPlan(info), "none", limit))!;
+  const none = take(measure(info, chain, saveAllPlan(info), "none", limit, undefined, peakOf))!;
   if (none.peak <= budget) return none;
 
   const rp = revolvePlanner(chain);
@@ -56,7 +69,7 @@ export function fitBudget(info: JointInfo, chain: StageChain, budget: number, ma
     let lo = 0;
     for (let hi = maxSlots; lo < hi; ) {
       const mid = Math.ceil((lo + hi) / 2);
-      const c = take(measure(info, chain, revolvePlan(info, chain, rp, mid, carry), carry ? "revolve-carry" : "revolve", limit, mid));
+      const c = take(measure(info, chain, revolvePlan(info, chain, rp, mid, carry), carry ? "revolve-carry" : "revolve", limit, mid, peakOf));
       seen.set(mid, c);
       if (!c || c.peak <= budget) lo = mid;
       else hi = mid - 1;
@@ -66,12 +79,15 @@ export function fitBudget(info: JointInfo, chain: StageChain, budget: number, ma
   const fit = mostSlots(false);
   mostSlots(true);
   const root = Math.sqrt(chain.count);
+  // the "sqrt" policy's own choice of segments, then fixed counts around √N
+  const own = sqrtPlan(info, chain);
+  take(measure(info, chain, own.plan, "sqrt", limit, undefined, peakOf));
   for (const k of new Set([Math.round(root / 2), Math.round(root), Math.round(2 * root)])) {
-    if (k >= 2 && k <= chain.count) take(measure(info, chain, sqrtPlan(info, chain, k).plan, "sqrt", limit));
+    if (k >= 2 && k <= chain.count && k !== own.segments) take(measure(info, chain, sqrtPlan(info, chain, k).plan, "sqrt", limit, undefined, peakOf));
   }
-  take(greedySaveSet(info, chain, budget, limit));
+  take(greedySaveSet(info, chain, budget, limit, peakOf, greedyMaxNodes));
   // "all" recomputes the most of any plan: it matters only when nothing else fits
-  if (!tried.some((c) => c.peak <= budget)) take(measure(info, chain, recomputeAllPlan(info), "all", limit));
+  if (!tried.some((c) => c.peak <= budget)) take(measure(info, chain, recomputeAllPlan(info), "all", limit, undefined, peakOf));
 
   let best: Candidate | undefined;
   for (const c of tried) {
@@ -94,10 +110,10 @@ export function fitBudget(info: JointInfo, chain: StageChain, budget: number, ma
  * first toward the budget, then toward fewer recompute flops within it. Three starts: every
  * residual saved ("none"), nothing saved, and residuals replaced by narrower operands.
  */
-function greedySaveSet(info: JointInfo, chain: StageChain, budget: number, limit: number): Candidate | undefined {
+function greedySaveSet(info: JointInfo, chain: StageChain, budget: number, limit: number, peakOf: PeakOf, maxNodes: number): Candidate | undefined {
   const { graph, indexOf, cloneable, pinned, residual, forward } = info;
   const choices = forward.map((i) => graph.nodes[i].id).filter((v) => !pinned[v]);
-  if (choices.length > GREEDY_MAX_CHOICES || graph.nodes.length > GREEDY_MAX_NODES) return undefined;
+  if (choices.length > GREEDY_MAX_CHOICES || graph.nodes.length > maxNodes) return undefined;
   const over = (c: Candidate) => Math.max(0, c.peak - budget);
   const better = (a: Candidate, b: Candidate) => over(a) < over(b) || (over(a) === over(b) && a.result.recomputeFlops < b.result.recomputeFlops);
   // a third start keeps the operands of each residual that are narrower than it (a
@@ -113,11 +129,11 @@ function greedySaveSet(info: JointInfo, chain: StageChain, budget: number, limit
   let best: Candidate | undefined;
   for (const start of [choices.filter((v) => residual[v]), [], [...narrow]]) {
     let saved = new Set<ValueId>(start);
-    let current = measure(info, chain, savedSetPlan(info, saved), "greedy", limit);
+    let current = measure(info, chain, savedSetPlan(info, saved), "greedy", limit, undefined, peakOf);
     while (current) {
       let move: { next: Set<ValueId>; c: Candidate } | undefined;
       const consider = (next: Set<ValueId>) => {
-        const c = measure(info, chain, savedSetPlan(info, next), "greedy", limit);
+        const c = measure(info, chain, savedSetPlan(info, next), "greedy", limit, undefined, peakOf);
         if (c && better(c, move?.c ?? current!)) move = { next, c };
       };
       for (const v of choices) {

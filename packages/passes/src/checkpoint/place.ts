@@ -1,7 +1,8 @@
 /** The checkpoint pass: policy in, joint graph with recompute nodes out. */
 import { AdjointError, type Graph } from "@adjoint/ir";
 import type { Pass } from "../pass";
-import { fitBudget, measure, type Candidate } from "./budget";
+import { fitBudget, measure, type Candidate, type PeakOf } from "./budget";
+import { plannedPeak, type PlannedPeakOptions } from "./planned-peak";
 import { analyzeJoint } from "./joint";
 import { liveBytesPeak } from "./live-bytes";
 import { recomputeAllEstimate, recomputeAllPlan, revolvePlan, revolvePlanner, saveAllPlan, sqrtPlan } from "./plans";
@@ -12,12 +13,25 @@ import { forwardStages } from "./stages";
  * budget allows, or Revolve's schedule with a given number of snapshot slots (the inputs'
  * slot included), which recomputes t(N, s) stages of an N-stage chain.
  */
-export type CheckpointPolicy = "none" | "sqrt" | "all" | { readonly budgetBytes: number } | { readonly revolveSlots: number };
+export type CheckpointPolicy = "none" | "sqrt" | "all" | BudgetPolicy | { readonly revolveSlots: number };
+
+/**
+ * A byte budget. `peak` says what must fit: `"live"` (default) the node-order live bytes of
+ * intermediates (`liveBytesPeak`); `"planned"` the arena of the fused, scheduled, planned
+ * graph, the peak a compiled executable reports (graph outputs included), with the compile
+ * settings in `CheckpointOptions.plan`.
+ */
+export interface BudgetPolicy {
+  readonly budgetBytes: number;
+  readonly peak?: "live" | "planned";
+}
 
 /** Settings of `placeCheckpoints`. */
 export interface CheckpointOptions {
   /** Refuse plans that add more recompute nodes than this (default 4,000,000): `"all"` is quadratic. */
   readonly maxRecomputeNodes?: number;
+  /** Fusion and planning settings for budgets with `peak: "planned"` (the backend's, in `compile`). */
+  readonly plan?: PlannedPeakOptions;
 }
 
 /** What checkpointing did to a graph. */
@@ -32,10 +46,15 @@ export interface CheckpointReport {
   readonly recomputeFlops: number;
   /** Flops of one forward pass, for `recomputeFlops / forwardFlops`. */
   readonly forwardFlops: number;
-  /** `liveBytesPeak` of the result, and of the graph as given. */
+  /** Peak of the result, and of the graph as given, by `peakMeasure`. */
   readonly peakBytes: number;
   readonly peakBytesBefore: number;
+  /** `live`: `liveBytesPeak`; `planned`: the planned arena (budgets with `peak: "planned"`). */
+  readonly peakMeasure: "live" | "planned";
 }
+
+/** Planned budgets skip the save-set search above this many nodes (each of its steps plans every neighbour). */
+const PLANNED_GREEDY_MAX_NODES = 300;
 
 const DEFAULT_MAX_RECOMPUTE_NODES = 4_000_000;
 
@@ -52,8 +71,13 @@ export function placeCheckpoints(g: Graph, policy: CheckpointPolicy, opts: Check
 /** `placeCheckpoints`, plus the report of what it chose and what it costs. */
 export function placeCheckpointsWithReport(g: Graph, policy: CheckpointPolicy, opts: CheckpointOptions = {}): { graph: Graph; report: CheckpointReport } {
   const info = analyzeJoint(g);
-  const peakBytesBefore = liveBytesPeak(g);
-  const base = { stages: 0, forwardFlops: info.forwardFlops, peakBytesBefore };
+  const planned = typeof policy === "object" && policy !== null && "budgetBytes" in policy && policy.peak === "planned";
+  if (typeof policy === "object" && policy !== null && "budgetBytes" in policy && policy.peak !== undefined && policy.peak !== "live" && !planned) {
+    throw new AdjointError(`checkpoint: budget peak must be "live" or "planned", got ${JSON.stringify(policy.peak)}`);
+  }
+  const peakOf: PeakOf = planned ? (x) => plannedPeak(x, opts.plan) : liveBytesPeak;
+  const peakBytesBefore = peakOf(g);
+  const base = { stages: 0, forwardFlops: info.forwardFlops, peakBytesBefore, peakMeasure: planned ? ("planned" as const) : ("live" as const) };
   const unchanged = { graph: g, report: { ...base, plan: "none", recomputeNodes: 0, recomputeFlops: 0, peakBytes: peakBytesBefore } };
   const hasBackward = info.backward.some((b) => b === 1);
   if (!hasBackward || (policy === "none" && !info.hasRegions)) return unchanged;
@@ -63,7 +87,7 @@ export function placeCheckpointsWithReport(g: Graph, policy: CheckpointPolicy, o
   if (policy === "none") chosen = measure(info, chain, saveAllPlan(info), "none", limit);
   else if (policy === "sqrt") chosen = measure(info, chain, sqrtPlan(info, chain).plan, "sqrt", limit);
   else if (policy === "all") chosen = recomputeAllEstimate(chain) > 4 * limit ? undefined : measure(info, chain, recomputeAllPlan(info), "all", limit);
-  else if (typeof policy === "object" && policy !== null && "budgetBytes" in policy) chosen = fitBudget(info, chain, policy.budgetBytes, limit);
+  else if (typeof policy === "object" && policy !== null && "budgetBytes" in policy) chosen = fitBudget(info, chain, policy.budgetBytes, limit, peakOf, planned ? PLANNED_GREEDY_MAX_NODES : undefined);
   else if (typeof policy === "object" && policy !== null && "revolveSlots" in policy) {
     const s = policy.revolveSlots;
     if (!Number.isInteger(s) || s < 1) throw new AdjointError(`checkpoint: revolveSlots must be an integer ≥ 1 (one slot holds the inputs), got ${s}`);
@@ -90,11 +114,11 @@ export function placeCheckpointsWithReport(g: Graph, policy: CheckpointPolicy, o
 }
 
 /** The checkpoint pass for the pass manager, bound to `policy` (options given with `withOptions` win). */
-export function checkpointPass(policy: CheckpointPolicy = "none"): Pass<CheckpointPolicy> {
+export function checkpointPass(policy: CheckpointPolicy = "none", opts: CheckpointOptions = {}): Pass<CheckpointPolicy> {
   return {
     name: "checkpoint",
     summary: "keep or recompute each forward value the backward pass reads (none, sqrt, all, or a byte budget)",
     options: policy,
-    run: (g, ctx) => placeCheckpoints(g, ctx.options ?? policy),
+    run: (g, ctx) => placeCheckpoints(g, ctx.options ?? policy, opts),
   };
 }

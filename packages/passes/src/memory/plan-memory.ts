@@ -3,6 +3,10 @@
  * whose live ranges do not intersect share space. Three placements compete: best-fit sweeps
  * forwards and backwards in time (always), and greedy-by-size (when the number of
  * intersecting live ranges is affordable); the smallest arena wins.
+ *
+ * With `inplace`, a kernel's store may also take the slot of a value dying at that kernel
+ * (see kernel-reuse.ts): the two share one buffer, so their slots overlap at that one step,
+ * by design. The plan without handovers competes too, so turning it on never grows the arena.
  */
 import { AdjointError, type Graph } from "@adjoint/ir";
 import type { ArenaSlot, Kernel, MemoryPlan } from "../plan/types";
@@ -10,6 +14,8 @@ import { computeLiveness, type Liveness } from "./liveness";
 import { placeBySize, type Placement } from "./place-by-size";
 import { placeBySweep } from "./place-by-sweep";
 import { valueTable, type ValueTable } from "./values";
+import { kernelReuse, type KernelReuse } from "./kernel-reuse";
+import { mergeReuse } from "./merge-reuse";
 
 /** Options of `planMemory`. */
 export interface PlanMemoryOptions {
@@ -23,6 +29,20 @@ export interface PlanMemoryOptions {
   readonly pairBudget?: number;
   /** Use only this placement (greedy-by-size then ignores the budget). Default: the best of all. */
   readonly method?: PlacementMethod;
+  /**
+   * Let a store take the slot of a value that dies at its kernel (kernel-reuse.ts). Only for
+   * backends whose kernels read each point's loads before writing that point
+   * (`BackendCapabilities.inplace`). Default false.
+   */
+  readonly inplace?: boolean;
+}
+
+/** A memory plan that may hand slots over in place; `reuse` lists the handovers it applied. */
+export interface ReusingMemoryPlan extends MemoryPlan {
+  /** Handovers applied (empty when `inplace` was off or the plan without them was smaller). */
+  readonly reuse: KernelReuse;
+  /** The lower bound without handovers (equals `lowerBound` when none are applied). */
+  readonly lowerBoundWithoutReuse: number;
 }
 
 /** Which placement produced a plan, for reports and benchmarks. */
@@ -33,7 +53,7 @@ export type PlacementMethod = "greedy-by-size" | "sweep" | "reverse-sweep";
  * and L loads, O(N·F) for the sweeps (N buffers, F free blocks), and O(K log K) for
  * greedy-by-size within its budget of K intersecting pairs.
  */
-export function planMemory(graph: Graph, kernels: readonly Kernel[], options: PlanMemoryOptions = {}): MemoryPlan {
+export function planMemory(graph: Graph, kernels: readonly Kernel[], options: PlanMemoryOptions = {}): ReusingMemoryPlan {
   return planMemoryDetailed(graph, kernels, options).plan;
 }
 
@@ -43,14 +63,57 @@ export function planMemoryDetailed(
   kernels: readonly Kernel[],
   options: PlanMemoryOptions = {},
   table: ValueTable = valueTable(graph),
-): { plan: MemoryPlan; liveness: Liveness; method: PlacementMethod } {
+): { plan: ReusingMemoryPlan; liveness: Liveness; method: PlacementMethod } {
   const alignment = options.alignment ?? 256;
   if (!Number.isInteger(alignment) || alignment < 1 || (alignment & (alignment - 1)) !== 0) {
     throw new AdjointError(`planMemory: alignment must be a power of two, got ${alignment}`);
   }
   const liveness = computeLiveness(graph, kernels, table);
+  const plain = placeBest(liveness, alignment, options);
+  let chosen = { ...plain, live: liveness, bufferOf: undefined as Int32Array | undefined, reuse: NO_REUSE };
+  if (options.inplace) {
+    const lastOf = new Map<number, number>();
+    liveness.values.forEach((v, i) => lastOf.set(v, liveness.last[i]));
+    const reuse = kernelReuse(kernels, table, (v) => lastOf.get(v) ?? -1);
+    if (reuse.pairs.length > 0) {
+      const merged = mergeReuse(liveness, reuse.pairs);
+      const placed = placeBest(merged.live, alignment, options);
+      if (placed.placement.arenaBytes <= plain.placement.arenaBytes) chosen = { ...placed, live: merged.live, bufferOf: merged.bufferOf, reuse };
+    }
+  }
+
+  const { placement, method, bufferOf } = chosen;
+  const buffers = new Map<number, ArenaSlot>();
+  liveness.values.forEach((value, i) => {
+    buffers.set(value, {
+      value,
+      offset: placement.offsets[bufferOf ? bufferOf[i] : i],
+      bytes: liveness.bytes[i],
+      firstStep: liveness.first[i],
+      lastStep: liveness.last[i],
+    });
+  });
+  let inputBytes = 0;
+  for (const input of graph.inputs) inputBytes += table.bytes[input.id];
+  const plan: ReusingMemoryPlan = {
+    buffers,
+    arenaBytes: placement.arenaBytes,
+    lowerBound: chosen.live.lowerBound,
+    timeline: chosen.live.timeline,
+    inputBytes,
+    alignment,
+    reuse: chosen.reuse,
+    lowerBoundWithoutReuse: liveness.lowerBound,
+  };
+  return { plan, liveness, method };
+}
+
+const NO_REUSE: KernelReuse = { pairs: [], bytesSaved: 0 };
+
+/** The smallest of the placements `options` allows for `live`. */
+function placeBest(live: Liveness, alignment: number, options: PlanMemoryOptions): { placement: Placement; method: PlacementMethod } {
   const place = (m: PlacementMethod, budget: number): Placement | undefined =>
-    m === "greedy-by-size" ? placeBySize(liveness, alignment, budget) : placeBySweep(liveness, alignment, m === "reverse-sweep");
+    m === "greedy-by-size" ? placeBySize(live, alignment, budget) : placeBySweep(live, alignment, m === "reverse-sweep");
   let method: PlacementMethod = options.method ?? "sweep";
   let placement = place(method, Infinity)!;
   if (!options.method) {
@@ -60,28 +123,7 @@ export function planMemoryDetailed(
       if (p && p.arenaBytes < placement.arenaBytes) (placement = p), (method = m);
     };
     consider("reverse-sweep");
-    if (placement.arenaBytes > liveness.lowerBound) consider("greedy-by-size");
+    if (placement.arenaBytes > live.lowerBound) consider("greedy-by-size");
   }
-
-  const buffers = new Map<number, ArenaSlot>();
-  liveness.values.forEach((value, i) => {
-    buffers.set(value, {
-      value,
-      offset: placement.offsets[i],
-      bytes: liveness.bytes[i],
-      firstStep: liveness.first[i],
-      lastStep: liveness.last[i],
-    });
-  });
-  let inputBytes = 0;
-  for (const input of graph.inputs) inputBytes += table.bytes[input.id];
-  const plan: MemoryPlan = {
-    buffers,
-    arenaBytes: placement.arenaBytes,
-    lowerBound: liveness.lowerBound,
-    timeline: liveness.timeline,
-    inputBytes,
-    alignment,
-  };
-  return { plan, liveness, method };
+  return { placement, method };
 }

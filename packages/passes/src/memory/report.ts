@@ -5,6 +5,7 @@
  */
 import { AdjointError, formatLoc, formatType, type Graph, type ValueId } from "@adjoint/ir";
 import type { Kernel, MemoryPlan } from "../plan/types";
+import type { KernelReuse } from "./kernel-reuse";
 import { valueTable } from "./values";
 
 /** Options of `memoryReport`. */
@@ -49,10 +50,16 @@ export interface MemoryReport {
   readonly peakKernel: number | undefined;
   /** The largest values live at `peakStep`, largest first. */
   readonly topLive: readonly LiveValue[];
+  /** In-place slot handovers the plan applied (0 when planned without `inplace`). */
+  readonly inplacePairs: number;
+  /** Bytes of the allocations those handovers avoided. */
+  readonly inplaceBytesSaved: number;
+  /** The lower bound the schedule would have without handovers (the peak they remove is `lowerBoundWithoutReuse - lowerBound`). */
+  readonly lowerBoundWithoutReuse: number;
 }
 
 /** Summarises `plan`, made for `kernels` (in schedule order) of `graph`. O(values + steps). */
-export function memoryReport(graph: Graph, plan: MemoryPlan, kernels: readonly Kernel[], options: MemoryReportOptions = {}): MemoryReport {
+export function memoryReport(graph: Graph, plan: MemoryPlan & { readonly reuse?: KernelReuse; readonly lowerBoundWithoutReuse?: number }, kernels: readonly Kernel[], options: MemoryReportOptions = {}): MemoryReport {
   if (kernels.length !== plan.timeline.length) {
     throw new AdjointError(`memoryReport: the plan covers ${plan.timeline.length} steps but ${kernels.length} kernels were given`);
   }
@@ -94,6 +101,9 @@ export function memoryReport(graph: Graph, plan: MemoryPlan, kernels: readonly K
     peakStep,
     peakKernel: kernels[peakStep]?.id,
     topLive: live.slice(0, options.top ?? 5),
+    inplacePairs: plan.reuse?.pairs.length ?? 0,
+    inplaceBytesSaved: plan.reuse?.bytesSaved ?? 0,
+    lowerBoundWithoutReuse: plan.lowerBoundWithoutReuse ?? plan.lowerBound,
   };
 }
 
@@ -131,6 +141,9 @@ export function formatMemoryReport(r: MemoryReport): string {
     `  activations  ${formatBytes(r.peakActivationBytes)} peak${over}`,
     `  total        ${formatBytes(r.peakTotalBytes)} peak`,
   ];
+  if (r.inplacePairs > 0) {
+    lines.push(`  in place     ${r.inplacePairs} stores reuse a dying value's slot: ${formatBytes(r.inplaceBytesSaved)} not allocated, bound ${formatBytes(r.lowerBoundWithoutReuse)} → ${formatBytes(r.lowerBound)}`);
+  }
   if (r.steps > 0) lines.push(`  timeline     ${sparkline(r.timeline)}  peak at step ${r.peakStep} (kernel ${r.peakKernel})`);
   if (r.topLive.length > 0) {
     lines.push("largest values live at the peak:");
