@@ -92,3 +92,28 @@ describe("carried values", () => {
     await expect(compile((x: Tensor) => [t.sum(x)], [spec([2])], { carry: [{ output: 0, input: 0 }] })).rejects.toThrow(/carry output 0 \(f32\[\]\) into input 0 \(f32\[2\]\)/);
   });
 });
+
+describe("compile: in-place slot reuse", () => {
+  // h is stored (a reduce and an elementwise kernel read it) and dies in the elementwise kernel,
+  // which reads it at the point it writes y: on "cpu" (capability `inplace`) y takes h's slot.
+  const f = (x: Tensor, w: Tensor) => {
+    const h = t.matmul(x, w);
+    const r = t.sum(h, 1, { keepdims: true });
+    return t.tanh(t.sub(h, t.div(r, 64)));
+  };
+  const fSpecs = [spec([64, 32]), spec([32, 64])];
+  const data = fSpecs.map((s, j) => Float32Array.from({ length: s.shape[0] * s.shape[1] }, (_, i) => Math.sin(i * (j + 1) * 0.37)));
+
+  it("is applied where the backend allows it, shown in the report, and leaves the numbers unchanged", async () => {
+    const cpu = await compile(f, fSpecs, { backend: "cpu" });
+    const interp = await compile(f, fSpecs, { backend: "interpret" });
+    expect(cpu.report.memory.inplacePairs).toBeGreaterThan(0);
+    expect(cpu.report.memory.inplaceBytesSaved).toBeGreaterThanOrEqual(64 * 64 * 4);
+    expect(interp.report.memory.inplacePairs).toBe(0); // no capability: no reuse
+    const got = (await cpu.run(...data)) as HostTensor;
+    const [ref] = interpret(trace(f, fSpecs), fSpecs.map((s, i) => ({ shape: s.shape, dtype: "f32" as const, data: data[i] })));
+    Array.from(got.data).forEach((v, i) => expect(Math.abs(v - ref.data[i])).toBeLessThan(1e-5));
+    cpu.dispose();
+    interp.dispose();
+  });
+});

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AdjointError, formatType, traceWithTree, unflattenResult, type Graph, type HostTensor, type OutTree, type Spec } from "@adjoint/ir";
 import {
-  checkpointPass, fuseKernels, inplaceSafety, memoryReport, planMemory, printKernelDot, printKernels, runPasses, scheduleKernels,
+  checkpointPass, fuseKernels, residualValues, inplaceSafety, memoryReport, planMemory, printKernelDot, printKernels, runPasses, scheduleKernels,
   simplifyPipeline, dce, withOptions, type AnyPass, type Backend, type CheckpointPolicy, type LoweredProgram, type Plan, type ScheduleStrategy,
 } from "@adjoint/passes";
 import { getBackend } from "./backends";
@@ -68,14 +68,6 @@ function timed<R>(stages: StageRecord[], name: string, fn: () => R): R {
   return r;
 }
 
-/** Forward values read by backward or recompute nodes: the residuals fusion must keep in memory. */
-function residuals(g: Graph): Set<number> {
-  const forward = new Set(g.nodes.filter((n) => !n.loc.origin).map((n) => n.id));
-  const saved = new Set<number>();
-  for (const n of g.nodes) if (n.loc.origin) for (const a of n.args) if (forward.has(a)) saved.add(a);
-  return saved;
-}
-
 /**
  * Traces `fn` for `specs`, optimises the graph (simplify, checkpoint, in-place check, fusion,
  * scheduling, memory planning) and lowers it on a backend.
@@ -91,16 +83,19 @@ export async function compile(fn: TensorFn, specs: readonly Spec[], opts: Compil
   const dump = dumpFromEnv(opts);
   const pipeline: AnyPass[] = [
     ...simplifyPipeline,
-    checkpointPass(opts.checkpoint ?? "none") as AnyPass,
+    // a budget with `peak: "planned"` is measured as this compile will plan it: same fusion, limits, reuse
+    checkpointPass(opts.checkpoint ?? "none", {
+      plan: { fuse: caps.fusion && opts.fuse !== false, maxBuffers: caps.maxBuffersPerKernel, alignment: caps.alignment, inplace: caps.inplace === true },
+    }) as AnyPass,
     withOptions(inplaceSafety, { mode: opts.inplace ?? "error" }) as AnyPass,
     dce,
   ];
   const { graph, records } = runPasses(traced.graph, pipeline, { verify: opts.verify, dump });
   const kernelGraph = timed(stages, "fuse", () =>
-    fuseKernels(graph, { fuse: caps.fusion && opts.fuse !== false, maxBuffers: caps.maxBuffersPerKernel, materialize: residuals(graph) }),
+    fuseKernels(graph, { fuse: caps.fusion && opts.fuse !== false, maxBuffers: caps.maxBuffersPerKernel, materialize: residualValues(graph) }),
   );
   const schedule = timed(stages, "schedule", () => scheduleKernels(kernelGraph, { strategy: opts.schedule ?? "best" }));
-  const memory = timed(stages, "plan-memory", () => planMemory(graph, schedule.kernels, { alignment: caps.alignment }));
+  const memory = timed(stages, "plan-memory", () => planMemory(graph, schedule.kernels, { alignment: caps.alignment, inplace: caps.inplace === true }));
   const plan: Plan = { graph, kernels: schedule.kernels, memory };
   if (dump) {
     mkdirSync(dump.dir, { recursive: true });
