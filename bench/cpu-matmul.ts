@@ -2,18 +2,22 @@
  * The CPU backend's f32 matmul, 1024³ by default, with each operand plain or transposed
  * (a transposed operand is a strided access, as every backward pass reads it).
  *
- *   npx tsx bench/cpu-matmul.ts [--n 1024] [--threads 1,2] [--iters 10]
+ *   npx tsx bench/cpu-matmul.ts [--n 1024] [--threads 1,2] [--iters 10] [--relaxed-simd]
  *
  * GFLOP/s = 2n³ / median time of the matmul kernel alone (`profile`), and of a whole step
  * (inputs copied in, C copied out, as W5 times it). OpenBLAS reaches ~340 GFLOP/s on 2 cores
  * of this machine (WORKLOADS.md), ~175 on one.
  */
+import v8 from "node:v8";
 import { spec, t, trace, type HostTensor } from "@adjoint/ir";
 import type { Kernel, Plan } from "@adjoint/passes";
 import { gemmUsesFma, lowerCpu } from "@adjoint/backend-cpu";
 import { uniform } from "./workloads/data";
 
 const args = process.argv.slice(2);
+// --relaxed-simd: turn on V8's relaxed SIMD (fused multiply-add in the GEMM) before the first
+// lowering, as Node 22 has by default; a comparison figure, not the default (it is a V8 flag)
+if (args.includes("--relaxed-simd")) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
@@ -45,6 +49,13 @@ const inputs: HostTensor[] = [
 ];
 const flops = 2 * n ** 3;
 console.log(`n=${n}, fused multiply-add: ${gemmUsesFma()}, node ${process.version}`);
+// one untimed lowering first: wasm code starts in V8's baseline tier and is replaced by
+// optimised code only after it has run a while, which otherwise lands in the first variant
+{
+  const warm = lowerCpu(matmulPlan(false, false));
+  for (let i = 0; i < 8; i++) warm.run(inputs);
+  warm.dispose();
+}
 for (const threads of threadList) {
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
     const exe = lowerCpu(matmulPlan(ta, tb), { threads, profile: true });

@@ -1,22 +1,27 @@
 /**
  * Workloads W1–W5 (/work/shared/bench/WORKLOADS.md) on the fast CPU backend.
  *
- *   npx tsx bench/cpu-workloads.ts [--threads N] [--iters 10] [--warmup 3] [W1 W2 ...]
+ *   npx tsx bench/cpu-workloads.ts [--threads N] [--iters 10] [--warmup 3] [--relaxed-simd] [W1 W2 ...]
  *
  * A step runs the lowered plan and copies every output back (the loss and all gradients).
  * Prints one `RESULT {json}` line per workload, like the peers' scripts, with the loss and
  * Σ|grad| checked against the reference values.
  */
+import v8 from "node:v8";
 import os from "node:os";
 import { REFERENCE, WORKLOADS, checksum, prepare, type Workload } from "./workloads/prepare";
 
 const args = process.argv.slice(2);
+// --relaxed-simd: turn on V8's relaxed SIMD (fused multiply-add in the GEMM) before the first
+// lowering, as Node 22 has by default; a comparison figure, not the default (it is a V8 flag)
+if (args.includes("--relaxed-simd")) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
 const opt = (name: string, dflt: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const threads = opt("threads", 1), iters = opt("iters", 10), warmup = opt("warmup", 3);
-const chosen = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--")) as Workload[];
+const valued = new Set(["--threads", "--iters", "--warmup"]);
+const chosen = args.filter((a, i) => !a.startsWith("--") && !valued.has(args[i - 1])) as Workload[];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -40,7 +45,7 @@ for (const w of chosen.length ? chosen : WORKLOADS) {
   const got = checksum(w, out), ref = REFERENCE[w];
   const rel = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.abs(a - b) / Math.abs(b));
   const result = {
-    peer: "adjoint", backend: "cpu", threads, workload: w,
+    peer: "adjoint", backend: "cpu", threads, workload: w, relaxed_simd: args.includes("--relaxed-simd"),
     median_ms: median(times), min_ms: Math.min(...times), warmup_ms: warm, compile_ms: p.compileMs,
     kernels: p.exe.kernels, arena_bytes: p.exe.arena.byteLength, planned_bytes: p.plan.memory.arenaBytes,
     loss: got.loss, sum_abs_grad: got.sumAbs, loss_rel_err: rel(got.loss, ref.loss), sum_abs_rel_err: rel(got.sumAbs, ref.sumAbs),

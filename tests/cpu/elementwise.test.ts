@@ -3,10 +3,11 @@
 // chains with broadcast loads and several stores.
 import { describe, expect, it } from "vitest";
 import { OP_NAMES, opDef, spec, t, trace, type DType, type HostTensor, type TensorType } from "@adjoint/ir";
-import { interpret as oracle } from "@adjoint/backend-cpu";
+import { interpret as oracle, lowerCpu } from "@adjoint/backend-cpu";
 import { scalarSnippets } from "@adjoint/backend-cpu";
+import { fuseKernels, planKernels } from "@adjoint/passes";
 import { naivePlan } from "./naive-plan";
-import { expectBitwise, idsOf, opGraph, planOf, runPlan, tensor } from "./util";
+import { expectBitwise, idsOf, opGraph, planOf, random, runPlan, tensor } from "./util";
 
 const SPECIAL: Record<DType, number[]> = {
   f32: [NaN, -Infinity, Infinity, -0, 0, 1, -1, 0.5, -2.5, 3, 1e-30, 3e38, 88.7, -88.7, 0.1, 7.25],
@@ -109,5 +110,44 @@ describe("fused elementwise kernels", () => {
     for (const id of idsOf(h, "broadcast")) loads.set(id, { source: h.nodes.find((n) => n.id === id)!.args[0], strides: [0, 0], offset: 0 });
     const kernel = { id: 0, loop: { kind: "elementwise" as const, domain: [3, 4] }, nodes: members, loads, stores: h.outputs };
     expectBitwise(runPlan(planOf(h, [kernel]), [x])[0], oracle(h, [x])[0]);
+  });
+
+  it("leaves out the rounding of f32 ops that return an operand (neg, abs, max, ...), still bit for bit", () => {
+    // products of f32 values are doubles until rounded: a skipped rounding after them would show
+    const h = trace((x, y) => {
+      const p = t.mul(x, y);
+      return t.add(t.where(t.gt(x, 0), t.neg(t.abs(p)), t.relu(t.maximum(p, t.mul(y, 3)))), t.mul(t.sign(x), 1e-3));
+    }, [spec([16]), spec([16])]);
+    const xs = [tensor("f32", [16], [0.1, -0.3, 1e-30, -0, 0, 3e38, -3e38, NaN, 1, 7.25, -2.5, 0.7, 1 / 3, -1 / 3, 1e-40, 88.7]), random([16], 9)];
+    const plan = planKernels(fuseKernels(h));
+    expect(plan.kernels.length).toBe(1);
+    const exe = lowerCpu(plan);
+    try {
+      const src = exe.sources.join("\n");
+      expect(src).toMatch(/const v\d+ = \(-v\d+\);/); // the neg, unrounded
+      expect(src).toMatch(/const v\d+ = Math\.fround\(\(l\d+ \* l\d+\)\);/); // the product, rounded
+      exe.run(xs).forEach((got, i) => expectBitwise(got, oracle(h, xs)[i], `output ${i}`));
+    } finally {
+      exe.dispose();
+    }
+  });
+
+  it("computes a commuted repeat (y·x after x·y) once, still bit for bit; max(x, y) and max(y, x) stay apart", () => {
+    const xs = [tensor("f32", [6], [0, -0, 1.5, NaN, 1e-30, 3e38]), tensor("f32", [6], [-0, 0, 1 / 3, 2, 7, 3e38])];
+    const products = trace((x, y) => t.add(t.mul(t.mul(x, y), 3), t.mul(y, x)), [spec([6]), spec([6])]);
+    const maxima = trace((x, y) => t.sub(t.maximum(x, y), t.maximum(y, x)), [spec([6]), spec([6])]);
+    // max(+0, -0) is its second operand, so merging the two maxima would turn the first -0 into 0
+    expect(Array.from(oracle(maxima, xs)[0].data)).toEqual([-0, 0, 0, NaN, 0, 0]);
+    for (const [h, pattern, count] of [[products, /\* l\d+\)\)/g, 1], [maxima, / > l\d+ \?/g, 2]] as const) {
+      const plan = planKernels(fuseKernels(h));
+      expect(plan.kernels.length).toBe(1);
+      const exe = lowerCpu(plan);
+      try {
+        expect(exe.sources[0].match(pattern)).toHaveLength(count);
+        expectBitwise(exe.run(xs)[0], oracle(h, xs)[0]);
+      } finally {
+        exe.dispose();
+      }
+    }
   });
 });

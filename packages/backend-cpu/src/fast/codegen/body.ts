@@ -3,6 +3,7 @@ import type { Access, Kernel } from "@adjoint/passes";
 import { VIEW, type ArenaLayout, type ValueLoc } from "../layout";
 import { isElementwiseOp, scalarSnippets, storeRounding } from "./scalar-ops";
 import type { Stream } from "./nest";
+import { MAX_LOCALS, reuseLocals, stmtText, type Stmt } from "./registers";
 
 /** Ops that only move or relabel their (last) operand's elements. */
 const MOVEMENT = new Set(["broadcast", "reshape", "transpose", "slice", "custom_vjp"]);
@@ -11,6 +12,19 @@ const MOVEMENT = new Set(["broadcast", "reshape", "transpose", "slice", "custom_
 export interface ViewStream extends Stream {
   readonly view: "F" | "I" | "U";
 }
+
+/**
+ * Ops whose result is one of their value operands, negated or not (or ±1 / 0 for sign): on f32
+ * operands it is already an f32, so the store rounding (a Math.fround, ~1.5 ns on a dependency
+ * chain) is the identity and is left out.
+ */
+const EXACT = new Set(["neg", "abs", "sign", "relu", "max", "min", "where", "stop_gradient"]);
+
+/** Ops whose operands commute bit for bit (not max/min: max(+0, -0) returns its second operand). */
+const COMMUTATIVE = new Set(["add", "mul", "eq", "ne"]);
+
+/** Literals hoisted to named consts per body; later ones are inlined, so a huge body adds no locals. */
+const MAX_CONSTS = 256;
 
 /** A number as JavaScript source that reads back bit for bit (NaN, ±Infinity, -0 included). */
 export function literal(v: number): string {
@@ -34,9 +48,16 @@ export function storedLiteral(v: number, dtype: Node["type"]["dtype"]): number {
  */
 export class KernelBody {
   readonly streams: ViewStream[] = [];
-  readonly lines: string[] = [];
+  /** The statements at one point, in order (their source: `render`). */
+  readonly stmts: Stmt[] = [];
   readonly consts: string[] = [];
   private readonly names = new Map<ValueId, string>();
+  /** Names handed to callers through `read`: code outside the statements uses them, so they keep their const. */
+  private readonly pinned = new Set<string>();
+  /** Each computed member's value by op and operands, so a repeat (`x·y` after `y·x`) reuses it. */
+  private readonly computed = new Map<string, string>();
+  /** The statements on shared locals, once rendered (huge bodies only). */
+  private shared: string[] | undefined;
 
   /**
    * @param loadStrides the strides of an access over this phase's loop dims
@@ -65,6 +86,21 @@ export class KernelBody {
     return `${view}[@s${this.streams.length - 1}@]`;
   }
 
+  /** The statements' source with their own names (placeholders unresolved), one per line. */
+  get lines(): string[] {
+    return this.stmts.map(stmtText);
+  }
+
+  /** Emits `const name = rhs;`. */
+  private define(name: string, rhs: string): void {
+    this.stmts.push({ def: name, uses: [], expr: () => rhs });
+  }
+
+  /** Emits the store `target = value;`. */
+  private store(target: string, value: string): void {
+    this.stmts.push({ def: undefined, uses: [value], expr: ([v]) => `${target} = ${v}` });
+  }
+
   /** Makes `id` read as `name` (a reduction's result, say). */
   bind(id: ValueId, name: string): void {
     this.names.set(id, name);
@@ -73,12 +109,22 @@ export class KernelBody {
   /** Makes `id` read from `loc` with `strides` over this phase's dims (a matmul's result). */
   bindStream(id: ValueId, loc: ValueLoc, strides: readonly number[]): void {
     const name = `${this.tag}m${id}`;
-    this.lines.push(`const ${name} = ${this.stream(VIEW[loc.dtype], loc.elem, strides)};`);
+    this.define(name, this.stream(VIEW[loc.dtype], loc.elem, strides));
     this.names.set(id, name);
   }
 
-  /** The name holding value `id` at the current point, emitting its load first if needed. */
+  /**
+   * The name holding value `id` at the current point, emitting its load first if needed.
+   * The caller may use the name in code of its own, after the rendered lines.
+   */
   read(id: ValueId, reader?: ValueId): string {
+    const name = this.value(id, reader);
+    this.pinned.add(name);
+    return name;
+  }
+
+  /** `read` for uses inside the statements (an operand of a member, a store). */
+  private value(id: ValueId, reader?: ValueId): string {
     const known = this.names.get(id);
     if (known) return known;
     const access = this.kernel.loads.get(id);
@@ -86,12 +132,13 @@ export class KernelBody {
       const src = this.layout.loc(access.source, this.who(reader));
       const strides = this.loadStrides(access);
       const name = `${this.tag}l${id}`;
-      this.lines.push(`const ${name} = ${this.stream(VIEW[src.dtype], src.elem + access.offset, strides)};`);
+      this.define(name, this.stream(VIEW[src.dtype], src.elem + access.offset, strides));
       this.names.set(id, name);
       return name;
     }
     const node = this.layout.nodes.get(id);
     const lit = this.literalOf(id);
+    if (lit && this.consts.length >= MAX_CONSTS) return `(${literal(storedLiteral(lit.value, lit.dtype))})`;
     if (lit) {
       const name = `${this.tag}k${id}`;
       this.consts.push(`const ${name} = ${literal(storedLiteral(lit.value, lit.dtype))};`);
@@ -101,7 +148,7 @@ export class KernelBody {
     if (node && (node.op === "constant" || node.op === "iota") && this.dense && numel(node.type.shape) === this.points) {
       const loc = this.layout.sourceLoc(id, this.who(reader));
       const name = `${this.tag}c${id}`;
-      this.lines.push(`const ${name} = ${this.stream(VIEW[loc.dtype], loc.elem, this.dense)};`);
+      this.define(name, this.stream(VIEW[loc.dtype], loc.elem, this.dense));
       this.names.set(id, name);
       return name;
     }
@@ -130,15 +177,23 @@ export class KernelBody {
   /** Emits member `id`: an elementwise op through its snippet, or a movement that keeps flat order. */
   compute(id: ValueId): void {
     if (this.kernel.loads.has(id)) {
-      this.read(id); // a folded movement node: its value comes from memory
+      this.value(id); // a folded movement node: its value comes from memory
       return;
     }
     const node = this.layout.nodes.get(id);
     if (!node) throw new AdjointError(`${this.who()}: member %${id} is not a node of the graph`);
     if (isElementwiseOp(node.op)) {
-      const args = node.args.map((a) => this.read(a, id));
+      const args = node.args.map((a) => this.value(a, id));
+      const key = `${node.op}:${node.type.dtype}(${(COMMUTATIVE.has(node.op) ? [...args].sort() : args).join(",")})`;
+      const same = this.computed.get(key);
+      if (same !== undefined) return void this.names.set(id, same);
       const name = `${this.tag}v${id}`;
-      this.lines.push(`const ${name} = ${storeRounding(scalarSnippets[node.op](args), node.type.dtype, node.op)};`);
+      this.computed.set(key, name);
+      const snippet = scalarSnippets[node.op], { op, type } = node;
+      const values = op === "where" ? node.args.slice(1) : node.args;
+      // f32 only: an i32 neg or abs of -2³¹ leaves the range and must wrap
+      const exact = type.dtype === "f32" && EXACT.has(op) && values.every((a) => this.layout.types.get(a)?.dtype === "f32");
+      this.stmts.push({ def: name, uses: args, expr: exact ? snippet : (u) => storeRounding(snippet(u), type.dtype, op) });
       this.names.set(id, name);
       return;
     }
@@ -147,8 +202,8 @@ export class KernelBody {
     const arg = node.args[node.op === "custom_vjp" ? node.args.length - 1 : 0];
     const argCount = numel(this.layout.types.get(arg)?.shape ?? [NaN]);
     const passes = argCount === numel(node.type.shape) || (node.op === "broadcast" && argCount === 1);
-    if (passes && (node.op === "reshape" || node.op === "broadcast" || node.op === "custom_vjp")) return void this.names.set(id, this.read(arg, id));
-    if (node.op === "full" || node.op === "constant" || node.op === "iota") return void this.read(id, id);
+    if (passes && (node.op === "reshape" || node.op === "broadcast" || node.op === "custom_vjp")) return void this.names.set(id, this.value(arg, id));
+    if (node.op === "full" || node.op === "constant" || node.op === "iota") return void this.value(id, id);
     throw new AdjointError(`${this.who(id)} cannot be computed inside a fused loop; lower it as an opaque kernel`, node.op, node.loc);
   }
 
@@ -158,17 +213,17 @@ export class KernelBody {
     if (loc.numel !== this.points) {
       throw new AdjointError(`${this.who(id)}: stores ${loc.numel} elements from a loop of ${this.points} points`);
     }
-    this.lines.push(`${this.stream(VIEW[loc.dtype], loc.elem, strides)} = ${this.read(id, id)};`);
+    this.store(this.stream(VIEW[loc.dtype], loc.elem, strides), this.value(id, id));
   }
 
   /** Emits a store of `id` into `loc` at `offset + Σ strides·i` (a slab of a pad or concat result). */
   writeView(id: ValueId, loc: ValueLoc, strides: readonly number[], offset: number): void {
-    this.lines.push(`${this.stream(VIEW[loc.dtype], loc.elem + offset, strides)} = ${this.read(id, id)};`);
+    this.store(this.stream(VIEW[loc.dtype], loc.elem + offset, strides), this.value(id, id));
   }
 
   /** The statements with each stream placeholder replaced by its index expression. */
   render(at: (s: number) => string): string {
-    return this.lines.join("\n").replace(/@s(\d+)@/g, (_, s: string) => at(Number(s)));
+    const lines = this.stmts.length > MAX_LOCALS ? (this.shared ??= reuseLocals(this.stmts, this.pinned, `${this.tag}t`)) : this.stmts.map(stmtText);
+    return lines.join("\n").replace(/@s(\d+)@/g, (_, s: string) => at(Number(s)));
   }
-
 }
