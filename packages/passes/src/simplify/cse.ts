@@ -13,8 +13,16 @@ const formatAttr = (v: AttrValue): string =>
  */
 export function cseKey(n: Node): string {
   const attrs = Object.keys(n.attrs).sort().map((k) => `${k}=${formatAttr(n.attrs[k])}`).join(";");
-  return `${n.op}(${n.args.join(",")}){${attrs}}`;
+  const args = COMMUTATIVE.has(n.op) && n.args[0] > n.args[1] ? [n.args[1], n.args[0]] : n.args;
+  return `${n.op}(${args.join(",")}){${attrs}}`;
 }
+
+/**
+ * Ops whose result is bitwise the same with operands swapped (IEEE add and multiply are, and
+ * so are equality tests). Not max/min: which zero or NaN they return may depend on the order.
+ * The chain rule emits both `x·g` and `g·x` (e.g. the two halves of d(x·x)): one key merges them.
+ */
+const COMMUTATIVE = new Set(["add", "mul", "eq", "ne"]);
 
 /** Merges every node into the first earlier node with the same key; operands are already merged, so one sweep finds chains. */
 export const cse: Pass = {
