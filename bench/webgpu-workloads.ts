@@ -3,8 +3,16 @@
  * what changed, runs every dispatch, and reads back the loss and all gradients (W5: C).
  * Timing, not a test.
  *
- *   npx tsx bench/webgpu-workloads.ts [--iters 10] [--warmup 3] [--matmul tiled|direct|gpu] [--unfused] [--read-loss] [W1 ...]
+ *   npx tsx bench/webgpu-workloads.ts [--iters 10] [--warmup 3] [--matmul tiled|direct|gpu|cpu] [--no-pace] [--unfused] [--read-loss] [W1 ...]
  *
+ * Against peers that run as plain JavaScript (jax-js, TF.js), run it as plain JavaScript too:
+ * under tsx, SwiftShader's shaders measured up to 2× slower in CPU time (same WGSL, same
+ * device setup; cause not found), e.g. W5 4.9 s under tsx vs 2.6 s bundled, same minute:
+ *
+ *   npx esbuild bench/webgpu-workloads.ts --bundle --platform=node --format=esm --external:webgpu \
+ *     --outfile=node_modules/.cache/adjoint-bench/webgpu-workloads.mjs && node node_modules/.cache/adjoint-bench/webgpu-workloads.mjs W5
+ *
+ * `--no-pace` turns off the sleep before polling for results (see packages/backend-webgpu/src/pace.ts).
  * `--read-loss` reads back only the first output (the loss; W5: C), to separate the
  * computation from the readback of all gradients (the reference method reads everything).
  *
@@ -50,7 +58,7 @@ for (const w of chosen.length ? chosen : ["W1", "W2", "W3", "W4", "W5"]) {
   const graph = runPasses(traced, simplifyPipeline).graph;
   const caps = backend.capabilities;
   const plan = planKernels(fuseKernels(graph, { fuse, maxBuffers: caps.maxBuffersPerKernel }), { alignment: caps.alignment });
-  const exe = await backend.lower(plan, { matmul });
+  const exe = await backend.lower(plan, { matmul, ...(args.includes("--no-pace") ? { pace: false } : {}) });
   const compileMs = performance.now() - t0;
   let out = await exe.run(inputs);
   const first = performance.now() - t0;
@@ -72,7 +80,7 @@ for (const w of chosen.length ? chosen : ["W1", "W2", "W3", "W4", "W5"]) {
   console.log(`RESULT ${JSON.stringify({
     workload: w, backend: "webgpu", adapter: backend.adapterInfo, matmul: matmul ?? "default", fused: fuse, read: readLoss ? "loss" : "all",
     dispatches: exe.kernels, arena_mb: +(plan.memory.arenaBytes / 2 ** 20).toFixed(2), compile_ms: Math.round(compileMs), first_ms: Math.round(first),
-    median_ms: +ms.toFixed(2), gflops: d.flops ? +(d.flops / ms / 1e6).toFixed(2) : undefined, loss, sum_abs: +sumAbs.toFixed(3), ok,
+    median_ms: +ms.toFixed(2), times_ms: times.map((x) => Math.round(x)), gflops: d.flops ? +(d.flops / ms / 1e6).toFixed(2) : undefined, loss, sum_abs: +sumAbs.toFixed(3), ok,
   })}`);
   exe.dispose();
 }

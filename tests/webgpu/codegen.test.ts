@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { OP_NAMES, spec, t, trace, type Tensor } from "@adjoint/ir";
 import { DEFAULT_LIMITS, WGSL_OPS, capabilitiesOf, generatePlan } from "@adjoint/backend-webgpu";
 import { bumpPlan, loopKernels, simplePlan } from "./plans";
+import { cpuBlock, tileOf } from "../../packages/backend-webgpu/src/wgsl/matmul-cpu";
 
 const codeOf = (fn: (...xs: Tensor[]) => unknown, specs: ReturnType<typeof spec>[], opts = {}) =>
   generatePlan(simplePlan(trace(fn as never, specs)), opts).kernels.map((k) => k.code);
@@ -86,6 +87,31 @@ describe("WGSL text", () => {
     // a transposed A (k not contiguous) is read four scalars at a time
     const [directT] = codeOf((a: Tensor, b: Tensor) => t.matmul(t.transpose(a), b), [spec([64, 64]), spec([64, 64])], { matmul: "direct" });
     expect(directT).toMatch(/let a0 = vec4<f32>\(bitcast<f32>\(buf\d\[/);
+  });
+
+  it("the cpu matmul loop reads scalars from per-operand bases plus running k offsets, with no barriers or vec4s", () => {
+    const fn = (a: Tensor, b: Tensor) => t.matmul(a, b);
+    const [cpu] = codeOf(fn, [spec([64, 64]), spec([64, 66])], { matmul: "cpu", cpu: true });
+    expect(cpu).not.toContain("workgroupBarrier");
+    expect(cpu).not.toContain("vec4");
+    // 4x4 block per thread, k unrolled by 4: A at its row base + ka (+1..3), B at its column base + kb (+66 per k)
+    expect(cpu).toMatch(/let a3_3 = bitcast<f32>\(buf\d\[pa3 \+ ka \+ 3u\]\);/);
+    expect(cpu).toMatch(/let b0_1 = bitcast<f32>\(buf\d\[pb0 \+ kb \+ 66u\]\);/);
+    expect(cpu).toContain("c33 = c33 + (a3_0 * b3_0 + a3_1 * b3_1 + a3_2 * b3_2 + a3_3 * b3_3);");
+    expect(cpu).toContain("kb += 264u;");
+    // a transposed B (k contiguous) steps kb by 4
+    const [cpuT] = codeOf((a: Tensor, b: Tensor) => t.matmul(a, t.transpose(b)), [spec([64, 64]), spec([64, 64])], { matmul: "cpu", cpu: true });
+    expect(cpuT).toContain("kb += 4u;");
+  });
+
+  it("the cpu loop's block: 16×8 outputs per thread when large, thin blocks for thin outputs, a few workgroups at least", () => {
+    expect(cpuBlock(1024, 1024)).toMatchObject({ rm: 16, cn: 8 });
+    expect(cpuBlock(130, 1).cn).toBe(1); // one output column: no threads on clamped duplicates
+    expect(cpuBlock(1, 200).rm).toBe(1);
+    for (const [m, n, b] of [[128, 128, 1], [64, 64, 1], [32, 32, 8]]) {
+      const { tm, tn } = tileOf(cpuBlock(m, n, b));
+      expect(b * Math.ceil(m / tm) * Math.ceil(n / tn)).toBeGreaterThanOrEqual(4);
+    }
   });
 
   it("names values by kernel-local numbers and comments each with its position, so repeated layers share code", () => {

@@ -1,6 +1,7 @@
 // Matmul against the interpreter: odd sizes (edge tiles in every direction), each register
-// block size, transposed operands (strides only), batches, K = 1 and i32; in both loop
-// styles — "tiled" (workgroup memory, what GPUs run) and "direct" (SwiftShader's default).
+// block size, transposed operands (strides only), batches, K = 1 and i32; in every loop
+// style — "tiled" (workgroup memory, what GPUs run), "direct" (register blocks, vec4 loads)
+// and "cpu" (SwiftShader's default: scalar loads, k unrolled by 4 with a tail).
 import { describe, it } from "vitest";
 import { spec, t, trace, type Tensor } from "@adjoint/ir";
 import { randomTensor } from "../conformance/patterns";
@@ -30,9 +31,13 @@ const CASES: Case[] = [
   { name: "64x37 @ 37x64 (vec4 B, scalar k loop)", fn: t.matmul, a: [64, 37], b: [37, 64] },
   { name: "batched 2x 48x16 @ 16x48 (vec4)", fn: t.matmul, a: [2, 48, 16], b: [2, 16, 48] },
   { name: "i32 48x8 @ 8x48 (vec4)", fn: t.matmul, a: [48, 8], b: [8, 48], dtype: "i32" },
+  // the cpu loop's thin blocks (1 or 2 rows/columns per thread) and k tails of 1, 2 and 3
+  { name: "1x66 @ 66x200 (one row, k tail 2)", fn: t.matmul, a: [1, 66], b: [66, 200] },
+  { name: "2x7 @ 7x3 (2x2 blocks, k tail 3)", fn: t.matmul, a: [2, 7], b: [7, 3] },
+  { name: "130x3 @ 3x1 (one column, k below 4)", fn: t.matmul, a: [130, 3], b: [3, 1] },
 ];
 
-for (const style of ["direct", "tiled"] as const) {
+for (const style of ["cpu", "direct", "tiled"] as const) {
   describe(`matmul, ${style} loop`, () => {
     for (const c of CASES) {
       // the tiled shaders take seconds to compile on SwiftShader: run the cases that reach each block size

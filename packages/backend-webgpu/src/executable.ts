@@ -10,6 +10,8 @@ import type { GeneratedPlan } from "./codegen";
 import { statusError } from "./errors";
 import type { BufferKey } from "./layout";
 import { alignUp } from "./layout";
+import { lostWatch, raceLost, type LostWatch } from "./device-lost";
+import { Pacer } from "./pace";
 
 /** The device objects an executable owns (all but the device). */
 export interface DeviceObjects {
@@ -18,6 +20,15 @@ export interface DeviceObjects {
   /** Per kernel, one pipeline per dispatch. */
   readonly pipelines: readonly (readonly GPUComputePipeline[])[];
   readonly bindGroups: readonly GPUBindGroup[];
+}
+
+/** Options of an executable, fixed at lowering. */
+export interface ExecutableOptions {
+  /**
+   * Sleep about the GPU time of the steps before (learnt by `Pacer`) before asking for the
+   * results, so Dawn for Node's busy polling does not take a core from SwiftShader's shaders.
+   */
+  readonly pace?: boolean;
 }
 
 /** Options of one `run`. */
@@ -55,13 +66,23 @@ export class WebGpuExecutable {
   private readonly uploaded: (Uint8Array | undefined)[];
   private readonly resident: boolean[];
   private queue: Promise<unknown> = Promise.resolve();
-  private lost: GPUDeviceLostInfo | undefined;
+  /** Shared with every executable on the device: one `device.lost` reaction per device, not one per executable or run. */
+  private readonly lost: LostWatch;
   private disposed = false;
   private readonly outSlots: { offset: number; bytes: number }[] = [];
   private readonly statusOffset: number;
   private readonly usesStatus: boolean;
 
-  constructor(readonly plan: Plan, readonly gen: GeneratedPlan, private readonly objs: DeviceObjects, private readonly carry: readonly { output: number; input: number }[]) {
+  /** How long steps take on the GPU, to sleep before polling (see `ExecutableOptions.pace`). */
+  private readonly pacer = new Pacer();
+
+  constructor(
+    readonly plan: Plan,
+    readonly gen: GeneratedPlan,
+    private readonly objs: DeviceObjects,
+    private readonly carry: readonly { output: number; input: number }[],
+    private readonly opts: ExecutableOptions = {},
+  ) {
     this.kernels = gen.kernels.reduce((n, k) => n + k.dispatches.length, 0);
     this.uploaded = plan.graph.inputs.map(() => undefined);
     this.resident = plan.graph.inputs.map(() => false);
@@ -74,7 +95,7 @@ export class WebGpuExecutable {
     this.statusOffset = off;
     this.usesStatus = gen.kernels.some((k) => k.bindings.status !== undefined);
     this.staging = objs.device.createBuffer({ size: Math.max(4, off + gen.statusBytes), usage: 0x1 | 0x8, label: "adjoint staging" });
-    objs.device.lost.then((info) => (this.lost = info));
+    this.lost = lostWatch(objs.device);
   }
 
   /** Runs one step. Inputs in graph order; `null` keeps what the GPU holds (resident or carried inputs). */
@@ -86,7 +107,8 @@ export class WebGpuExecutable {
 
   private checkAlive(): void {
     if (this.disposed) throw new AdjointError(`WebGPU: run on @${this.plan.graph.name} after dispose()`);
-    if (this.lost) throw new AdjointError(`WebGPU: the device was lost (${this.lost.reason}): ${this.lost.message}. Create a new backend to continue.`);
+    const info = this.lost.info;
+    if (info) throw new AdjointError(`WebGPU: the device was lost (${info.reason}): ${info.message}. Create a new backend to continue.`);
   }
 
   private upload(inputs: readonly (HostTensor | null | undefined)[]): void {
@@ -145,17 +167,20 @@ export class WebGpuExecutable {
     }
     device.queue.submit([enc.finish()]);
     const validation = device.popErrorScope();
-    const lost = device.lost.then((info) => {
-      throw new AdjointError(`WebGPU: the device was lost during a step of @${graph.name} (${info.reason}): ${info.message}`);
-    });
+    const submitted = performance.now();
+    const sleep = this.opts.pace ? this.pacer.sleepMs() : 0;
+    if (sleep) await new Promise((r) => setTimeout(r, sleep));
+    const polling = performance.now();
+    const lostError = (info: GPUDeviceLostInfo) => new AdjointError(`WebGPU: the device was lost during a step of @${graph.name} (${info.reason}): ${info.message}`);
     try {
-      await Promise.race([this.staging.mapAsync(0x1), lost]);
+      await raceLost(this.lost, this.staging.mapAsync(0x1), lostError);
     } catch (e) {
       this.checkAlive();
-      const v = await Promise.race([validation, lost]);
+      const v = await raceLost(this.lost, validation, lostError);
       if (v) throw new AdjointError(`WebGPU: a step of @${graph.name} failed validation: ${v.message}`);
       throw e instanceof AdjointError ? e : new AdjointError(`WebGPU: reading results of @${graph.name} failed: ${(e as Error).message}`);
     }
+    this.pacer.record(sleep ? polling - submitted : 0, performance.now() - polling);
     const v = await validation;
     const mapped = new Uint8Array(this.staging.getMappedRange());
     const results: HostTensor[] = [];
@@ -182,6 +207,8 @@ export class WebGpuExecutable {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of this.objs.buffers.values()) b.destroy();
+    // the host copies of the inputs can be large (the weights): don't keep them for a dead executable
+    this.uploaded.fill(undefined);
     this.staging.destroy();
   }
 }

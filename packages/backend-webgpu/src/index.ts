@@ -5,7 +5,7 @@
  */
 export { createWebGpuBackend, capabilitiesOf, type WebGpuBackend } from "./backend";
 export { lowerWebGpu, type WebGpuLowerOptions } from "./lower";
-export { WebGpuExecutable, type RunOptions } from "./executable";
+export { WebGpuExecutable, type ExecutableOptions, type RunOptions } from "./executable";
 export { DEFAULT_LIMITS, limitsOf, type WebGpuLimits } from "./limits";
 export { acquireDevice, probeAdapter, type AcquiredDevice, type AdapterProbe, type DeviceOptions, type GpuLike } from "./device";
 export { generatePlan, type GeneratedKernel, type GeneratedPlan, type CodegenOptions } from "./codegen";

@@ -40,7 +40,12 @@ export interface WebGpuLowerOptions {
    * code paths on SwiftShader.
    */
   readonly target?: "gpu" | "cpu";
-  /** Matmul loop style (see `MatmulStyle`). Default: "direct" for CPU adapters, "gpu" for GPUs. */
+  /**
+   * Sleep most of the previous step's time before polling for results (see
+   * `ExecutableOptions.pace`). Default: on for CPU adapters, whose shaders share the CPU.
+   */
+  readonly pace?: boolean;
+  /** Matmul loop style (see `MatmulStyle`). Default: "cpu" for CPU adapters, "gpu" for GPUs. */
   readonly matmul?: MatmulStyle;
   /** Debugging hook: rewrites a kernel's WGSL before compilation (tests inject failures with it). */
   readonly patchWgsl?: (code: string, kernel: GeneratedKernel) => string;
@@ -101,7 +106,7 @@ async function makePipelines(device: GPUDevice, gen: GeneratedPlan, patch: WebGp
 export async function lowerWebGpu(plan: Plan, device: GPUDevice, opts: WebGpuLowerOptions = {}): Promise<WebGpuExecutable> {
   const limits = tighten(limitsOf(device.limits), opts.limits);
   const cpu = opts.target ? opts.target === "cpu" : isCpuAdapter(device);
-  const matmul = opts.matmul ?? (cpu ? "direct" : "gpu");
+  const matmul = opts.matmul ?? (cpu ? "cpu" : "gpu");
   const gen = generatePlan(plan, { limits, checkNumerics: opts.checkNumerics, matmul, cpu });
   for (const c of opts.carry ?? []) {
     if (!(c.output >= 0 && c.output < plan.graph.outputs.length) || !(c.input >= 0 && c.input < plan.graph.inputs.length)) {
@@ -148,5 +153,5 @@ export async function lowerWebGpu(plan: Plan, device: GPUDevice, opts: WebGpuLow
     throw new AdjointError(`WebGPU: creating buffers, pipelines or bind groups for @${plan.graph.name} failed: ${error.message}`);
   }
   const objects: DeviceObjects = { device, buffers, pipelines, bindGroups };
-  return new WebGpuExecutable(plan, gen, objects, opts.carry ?? []);
+  return new WebGpuExecutable(plan, gen, objects, opts.carry ?? [], { pace: opts.pace ?? cpu });
 }

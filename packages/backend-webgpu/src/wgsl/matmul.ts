@@ -13,6 +13,7 @@ import { accessIndex, type DimGroup } from "./index-expr";
 import { WGSL_TYPE } from "./literals";
 import { gridFor, type KernelShader } from "./module";
 import { markVec4, vec4Loop, vec4Operands } from "./matmul-vec4";
+import { colOf as cpuColOf, cpuBlock, cpuLoop, rowOf as cpuRowOf, tileOf } from "./matmul-cpu";
 
 interface MatmulLoop {
   readonly batch: Shape;
@@ -31,11 +32,11 @@ const TK = 16;
  * "tiled" stages A and B through workgroup memory; "direct" reads them straight from the
  * buffers with the same register blocks and no barriers (four-wide when rows allow). "gpu"
  * picks per kernel: direct where the four-wide loop applies, else tiled. On an H100 the
- * three were within run-to-run noise of each other on W1–W5 (docs/webgpu.md); CPU adapters
- * (SwiftShader) want direct throughout: barriers there cost a context switch, and the
- * tiled shaders take seconds to compile.
+ * three were within run-to-run noise of each other on W1–W5 (docs/webgpu.md). "cpu" is for
+ * CPU adapters (SwiftShader): scalar loads, fewest loads per multiply-add (matmul-cpu.ts);
+ * barriers there cost a context switch, and the tiled shaders take seconds to compile.
  */
-export type MatmulStyle = "tiled" | "direct" | "gpu";
+export type MatmulStyle = "tiled" | "direct" | "gpu" | "cpu";
 
 type Groups = (i: string, j: string, kk: string) => DimGroup[];
 
@@ -51,7 +52,9 @@ export function matmulShader(ctx: BodyContext, loop: MatmulLoop, limits: WebGpuL
   const zero = dtype === "f32" ? "0.0" : "0i";
   const R = registerBlock(m, n);
   const tile = 16 * R;
-  const tilesM = Math.ceil(m / tile), tilesN = Math.ceil(n / tile);
+  const blk = style === "cpu" ? cpuBlock(m, n, numel(loop.batch)) : undefined;
+  const { tm: TM, tn: TN } = blk ? tileOf(blk) : { tm: tile, tn: tile };
+  const tilesM = Math.ceil(m / TM), tilesN = Math.ceil(n / TN);
   const nb = numel(loop.batch);
   const grid = gridFor(nb * tilesM * tilesN, limits, `kernel ${ctx.kernel.id}`);
   const groups: Groups = (i, j, kk) => [
@@ -64,40 +67,48 @@ export function matmulShader(ctx: BodyContext, loop: MatmulLoop, limits: WebGpuL
     `  let bt = wg / ${tilesM * tilesN}u;`,
     `  let tm = (wg / ${tilesN}u) % ${tilesM}u;`,
     `  let tn = wg % ${tilesN}u;`,
-    `  let tx = lid % 16u;`,
-    `  let ty = lid / 16u;`,
+    `  let tx = lid % ${blk ? blk.tx : 16}u;`,
+    `  let ty = lid / ${blk ? blk.tx : 16}u;`,
   ];
   const rc: [number, number][] = [];
-  for (let r = 0; r < R; r++) for (let c = 0; c < R; c++) rc.push([r, c]);
+  for (let r = 0; r < (blk ? blk.rm : R); r++) for (let c = 0; c < (blk ? blk.cn : R); c++) rc.push([r, c]);
   // four-wide loads on CPU adapters when the operands allow (bindings must be marked before any load is emitted)
-  const wide = style !== "tiled" && R === 4 ? vec4Operands(ctx.memory, loop) : null;
+  const wide = style !== "tiled" && style !== "cpu" && R === 4 ? vec4Operands(ctx.memory, loop) : null;
   if (wide) markVec4(ctx.memory, loop, wide.a);
   if (style === "gpu") style = wide ? "direct" : "tiled";
-  if (wide) lines.push(...vec4Loop(ctx, loop, T, groups, wide.a));
+  if (blk) lines.push(...cpuLoop(ctx, loop, blk, T, zero, groups));
+  else if (wide) lines.push(...vec4Loop(ctx, loop, T, groups, wide.a));
   else {
     for (const [r, c] of rc) lines.push(`  var c${r}${c}: ${T} = ${zero};`);
     lines.push(...(style === "tiled" ? tiledLoop(ctx, loop, R, T, zero, groups) : directLoop(ctx, loop, R, groups)));
   }
   // output (row, col) of register (r, c): interleaved by 16 (coalesced on GPUs), or 4×4 blocks in the vec4 loop
-  const rowOf = (r: number) => (wide ? `tm * 64u + ty * 4u + ${r}u` : `tm * ${tile}u + ty + ${16 * r}u`);
-  const colOf = (c: number) => (wide ? `tn * 64u + tx * 4u + ${c}u` : `tn * ${tile}u + tx + ${16 * c}u`);
+  const rowOf = (r: number) => (blk ? cpuRowOf(blk, r) : wide ? `tm * 64u + ty * 4u + ${r}u` : `tm * ${tile}u + ty + ${16 * r}u`);
+  const colOf = (c: number) => (blk ? cpuColOf(blk, c) : wide ? `tn * 64u + tx * 4u + ${c}u` : `tn * ${tile}u + tx + ${16 * c}u`);
   const epilogueIndex = (a: Access) => accessIndex(a.offset, a.strides.slice(0, loop.batch.length + 2), groups("row", "col", "0u").slice(0, 3));
-  for (const [r, c] of rc) {
+  // the epilogue per output; the cpu loop's up to 128 outputs per thread go through an array
+  // and one copy of the epilogue in a loop (128 copies of a fused epilogue took SwiftShader 10+ s to compile)
+  const sites: { value: string; row: string; col: string }[] = blk
+    ? [{ value: "res[q]", row: cpuRowOf(blk, `q / ${blk.cn}u`), col: cpuColOf(blk, `q % ${blk.cn}u`) }]
+    : rc.map(([r, c]) => ({ value: `c${r}${c}`, row: rowOf(r), col: colOf(c) }));
+  if (blk) lines.push(`  var res = array<${T}, ${rc.length}>(${rc.map(([r, c]) => `c${r}${c}`).join(", ")});`, `  for (var q = 0u; q < ${rc.length}u; q++) {`);
+  for (const site of sites) {
     const epi = new BodyWriter(ctx, { prefix: "e", loadIndex: epilogueIndex, ownIndex: () => `(bt * ${m}u + row) * ${n}u + col` }, "    ");
-    epi.define(loop.node, `c${r}${c}`);
+    epi.define(loop.node, site.value);
     epi.members(loop.epilogue);
     lines.push(
       `  {`,
-      `    let row = ${rowOf(r)};`,
-      `    let col = ${colOf(c)};`,
+      `    let row = ${site.row};`,
+      `    let col = ${site.col};`,
       `    if (row < ${m}u && col < ${n}u) {`,
       ...epi.lines.map((l) => "  " + l),
       `    }`,
       `  }`,
     );
   }
+  if (blk) lines.push(`  }`);
   const shared = style === "tiled" ? `var<workgroup> As: array<${T}, ${tile * TK}>;\nvar<workgroup> Bs: array<${T}, ${tile * TK}>;` : undefined;
-  return { workgroupSize: 256, grid, shared, body: lines.join("\n") };
+  return { workgroupSize: blk ? blk.threads : 256, grid, shared, body: lines.join("\n") };
 }
 
 /** The k loop through workgroup-memory tiles of A and B. */
