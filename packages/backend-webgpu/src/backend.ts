@@ -29,9 +29,9 @@ export function capabilitiesOf(limits: WebGpuLimits): BackendCapabilities {
     maxBindingBytes: limits.maxStorageBufferBindingSize,
     alignment: limits.minStorageBufferOffsetAlignment,
     dtypes: ["f32", "i32", "bool"],
-    // No in-place slot reuse: the shader writer stores each member as soon as it is computed,
-    // before later loads of the same point; safe once stores follow all loads.
-    inplace: false,
+    // in-place slot reuse: the shader writer emits a point's stores after all its loads
+    // (wgsl/body.ts), and the binder merges a store's range with the load it overlaps
+    inplace: true,
   };
 }
 

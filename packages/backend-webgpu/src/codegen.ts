@@ -71,26 +71,30 @@ function pointCount(k: Kernel, info: ValueInfo): number {
 
 /**
  * A store sharing bytes with a load of the same kernel is safe only when every thread reads
- * exactly the element it then writes: an elementwise kernel, same offset and element size,
- * and a dense access. Anything else races, so the plan is rejected.
+ * exactly the element it then writes (and the body writer emits a point's stores after its
+ * loads): an elementwise kernel, or a matmul's epilogue at its output point (never the product
+ * itself, which the k loop accumulates, nor an operand read across k); same offset and element
+ * size, and a dense access. Anything else races, so the plan is rejected.
  */
 function checkAliasing(k: Kernel, layout: Layout, info: ValueInfo): void {
+  const loop = k.loop;
   const loads = [...k.loads.values()];
-  if (k.loop.kind === "matmul") loads.push(k.loop.a, k.loop.b);
-  const domain = k.loop.kind === "elementwise" ? k.loop.domain : undefined;
-  const dense = denseStrides(domain ?? []);
+  if (loop.kind === "matmul") loads.push(loop.a, loop.b);
+  const points = loop.kind === "elementwise" ? loop.domain : loop.kind === "matmul" ? [...loop.batch, loop.m, loop.n] : undefined;
+  const dense = denseStrides(points ?? []);
   for (const s of k.stores) {
     const hs = layout.homes.get(s)!;
     for (const a of loads) {
       const hr = layout.homes.get(a.source)!;
       if (hr.buffer !== hs.buffer || hr.offset >= hs.offset + hs.bytes || hs.offset >= hr.offset + hr.bytes || hr.bytes === 0) continue;
+      const operand = loop.kind === "matmul" && (s === loop.node || a === loop.a || a === loop.b);
       const ok =
-        domain !== undefined && hr.offset === hs.offset && DTYPE_BYTES[hr.dtype] === DTYPE_BYTES[hs.dtype] &&
-        a.offset === 0 && a.strides.every((st, d) => st === dense[d] || domain[d] === 1);
+        points !== undefined && !operand && hr.offset === hs.offset && DTYPE_BYTES[hr.dtype] === DTYPE_BYTES[hs.dtype] &&
+        a.offset === 0 && a.strides.length >= points.length && points.every((d, i) => d === 1 || a.strides[i] === dense[i]);
       if (!ok) {
         throw new AdjointError(
           `WebGPU: kernel ${k.id} writes ${info.describe(s)} over bytes it reads as ${info.describe(a.source)} (memory plan in-place reuse), ` +
-            `which is only safe for an elementwise kernel reading each element where it writes it`,
+            `which is only safe for an elementwise kernel or a matmul epilogue reading each element where it writes it`,
         );
       }
     }

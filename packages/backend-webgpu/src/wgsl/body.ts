@@ -2,6 +2,10 @@
  * Emits a kernel's member nodes as WGSL statements at one loop point: loads on first use,
  * one `let` per member (commented with the member's printed node, so compile errors map
  * back to it), NaN/Inf flags when checking numerics, and stores of the stored members.
+ *
+ * Stores are held back until the body is read (`lines`), so every load of a point comes before
+ * any store at that point: a store may then share its slot with a value the kernel reads at
+ * the same point (in-place reuse, `BackendCapabilities.inplace`).
  */
 import { AdjointError, printNode, type Node, type ValueId } from "@adjoint/ir";
 import type { Access, Kernel } from "@adjoint/passes";
@@ -64,7 +68,8 @@ function localOf(ctx: BodyContext, id: ValueId): number {
 
 /** Writes member statements; values named so far are kept per scope. */
 export class BodyWriter {
-  readonly lines: string[] = [];
+  private readonly out: string[] = [];
+  private readonly pendingStores: string[] = [];
   private readonly names = new Map<ValueId, string>();
   private readonly stores: ReadonlySet<ValueId>;
   private readonly memberIndex = new Map<ValueId, number>();
@@ -75,12 +80,19 @@ export class BodyWriter {
     if (inherited) for (const [k, v] of inherited.names) this.names.set(k, v);
   }
 
+  /** The statements written so far, stores last; later pushes go after them. */
+  get lines(): string[] {
+    this.out.push(...this.pendingStores);
+    this.pendingStores.length = 0;
+    return this.out;
+  }
+
   /** Declares a value computed elsewhere (the reducer's result, the matmul accumulator). */
   define(id: ValueId, expr: string): string {
     const name = `${this.scope.prefix}v${localOf(this.ctx, id)}`;
     const node = this.ctx.info.node(id)!;
     // `#n` is the value's position in `computed`: compile errors map the line back to the node
-    this.lines.push(`${this.indent}let ${name}: ${WGSL_TYPE[node.type.dtype]} = ${expr}; // #${this.memberIndex.get(id) ?? -1} ${node.op}`);
+    this.out.push(`${this.indent}let ${name}: ${WGSL_TYPE[node.type.dtype]} = ${expr}; // #${this.memberIndex.get(id) ?? -1} ${node.op}`);
     this.names.set(id, name);
     this.after(node, name);
     return name;
@@ -100,7 +112,7 @@ export class BodyWriter {
     }
     const name = `${this.scope.prefix}l${localOf(this.ctx, id)}`;
     const type = this.ctx.info.type(access.source);
-    this.lines.push(`${this.indent}let ${name}: ${WGSL_TYPE[type.dtype]} = ${this.ctx.memory.load(access.source, this.scope.loadIndex(access))};`);
+    this.out.push(`${this.indent}let ${name}: ${WGSL_TYPE[type.dtype]} = ${this.ctx.memory.load(access.source, this.scope.loadIndex(access))};`);
     this.names.set(id, name);
     return name;
   }
@@ -142,11 +154,11 @@ export class BodyWriter {
     }
   }
 
-  /** Flags a non-finite member and stores a stored one. */
+  /** Flags a non-finite member and queues the store of a stored one. */
   private after(node: Node, name: string): void {
     if (this.ctx.checkNumerics && node.type.dtype === "f32") {
-      this.lines.push(`${this.indent}flag_nonfinite(${name}, ${2 + this.ctx.step}u, ${this.memberIndex.get(node.id) ?? 0}u);`);
+      this.out.push(`${this.indent}flag_nonfinite(${name}, ${2 + this.ctx.step}u, ${this.memberIndex.get(node.id) ?? 0}u);`);
     }
-    if (this.stores.has(node.id)) this.lines.push(`${this.indent}${this.ctx.memory.store(node.id, this.scope.ownIndex(node), name)}`);
+    if (this.stores.has(node.id)) this.pendingStores.push(`${this.indent}${this.ctx.memory.store(node.id, this.scope.ownIndex(node), name)}`);
   }
 }
