@@ -11,20 +11,10 @@
  */
 import type { Access } from "@adjoint/passes";
 import type { BodyContext } from "./body";
-import { accessIndex, type DimGroup } from "./index-expr";
+import { accessIndex } from "./index-expr";
+import type { Groups, MatmulLoop as Loop } from "./matmul-vec4";
 import { u32 } from "./literals";
 
-/** Loop dims of a matmul: ...batch, m, n, k. */
-interface Loop {
-  readonly batch: readonly number[];
-  readonly m: number;
-  readonly n: number;
-  readonly k: number;
-  readonly a: Access;
-  readonly b: Access;
-}
-
-type Groups = (i: string, j: string, kk: string) => DimGroup[];
 
 /** A thread's output block (rm rows × cn columns), the workgroup's thread grid (tx threads across columns, threads / tx down rows) and the k unroll. */
 export interface CpuBlock {

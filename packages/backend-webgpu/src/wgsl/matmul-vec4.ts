@@ -10,7 +10,7 @@ import { accessIndex, type DimGroup } from "./index-expr";
 import type { MemoryAccess } from "./memory";
 
 /** Loop dims of a matmul operand access: ...batch, m, n, k. */
-interface Loop {
+export interface MatmulLoop {
   readonly batch: readonly number[];
   readonly m: number;
   readonly n: number;
@@ -19,10 +19,11 @@ interface Loop {
   readonly b: Access;
 }
 
-type Groups = (i: string, j: string, kk: string) => DimGroup[];
+/** The index groups of operand accesses at output row i, column j and reduction index kk. */
+export type Groups = (i: string, j: string, kk: string) => DimGroup[];
 
 /** Whether `acc` can be read four elements at a time along loop dim `dim` (m, n or k). */
-function fourWide(memory: MemoryAccess, acc: Access, loop: Loop, dim: "n" | "k"): boolean {
+function fourWide(memory: MemoryAccess, acc: Access, loop: MatmulLoop, dim: "n" | "k"): boolean {
   const nb = loop.batch.length;
   const along = acc.strides[dim === "n" ? nb + 1 : nb + 2];
   const size = dim === "n" ? loop.n : loop.k;
@@ -34,19 +35,19 @@ function fourWide(memory: MemoryAccess, acc: Access, loop: Loop, dim: "n" | "k")
 }
 
 /** Which operands the vec4 loop reads four-wide, or null when B cannot be (then the scalar loop runs). */
-export function vec4Operands(memory: MemoryAccess, loop: Loop): { a: boolean } | null {
+export function vec4Operands(memory: MemoryAccess, loop: MatmulLoop): { a: boolean } | null {
   if (!fourWide(memory, loop.b, loop, "n")) return null;
   return { a: fourWide(memory, loop.a, loop, "k") };
 }
 
 /** Declares the operands' bindings as vec4 arrays; call before any load of the kernel is emitted. */
-export function markVec4(memory: MemoryAccess, loop: Loop, a: boolean): void {
+export function markVec4(memory: MemoryAccess, loop: MatmulLoop, a: boolean): void {
   memory.vec4.add(memory.placeOf(loop.b.source).binding);
   if (a) memory.vec4.add(memory.placeOf(loop.a.source).binding);
 }
 
 /** Lines computing `c{r}{c}` for rows tm*64 + ty*4 + r and columns tn*64 + tx*4 + c. */
-export function vec4Loop(ctx: BodyContext, loop: Loop, T: string, groups: Groups, aWide: boolean): string[] {
+export function vec4Loop(ctx: BodyContext, loop: MatmulLoop, T: string, groups: Groups, aWide: boolean): string[] {
   const { m, n, k } = loop;
   const mem = ctx.memory;
   const lines = [`  let j0 = min(tn * 64u + tx * 4u, ${n - 4}u);`];

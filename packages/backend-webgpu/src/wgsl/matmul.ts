@@ -9,10 +9,10 @@ import { numel, type Shape } from "@adjoint/ir";
 import type { Access } from "@adjoint/passes";
 import type { WebGpuLimits } from "../limits";
 import { BodyWriter, type BodyContext } from "./body";
-import { accessIndex, type DimGroup } from "./index-expr";
+import { accessIndex } from "./index-expr";
 import { WGSL_TYPE } from "./literals";
 import { gridFor, type KernelShader } from "./module";
-import { markVec4, vec4Loop, vec4Operands } from "./matmul-vec4";
+import { markVec4, vec4Loop, vec4Operands, type Groups } from "./matmul-vec4";
 import { colOf as cpuColOf, cpuBlock, cpuLoop, rowOf as cpuRowOf, tileOf } from "./matmul-cpu";
 
 interface MatmulLoop {
@@ -37,8 +37,6 @@ const TK = 16;
  * barriers there cost a context switch, and the tiled shaders take seconds to compile.
  */
 export type MatmulStyle = "tiled" | "direct" | "gpu" | "cpu";
-
-type Groups = (i: string, j: string, kk: string) => DimGroup[];
 
 /** Register block edge: 4×4 per thread for large outputs, smaller tiles for small ones. */
 export const registerBlock = (m: number, n: number): 1 | 2 | 4 => (m >= 48 && n >= 48 ? 4 : m >= 24 && n >= 24 ? 2 : 1);
