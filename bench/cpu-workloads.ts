@@ -1,7 +1,9 @@
 /**
  * Workloads W1–W5 (/work/shared/bench/WORKLOADS.md) on the fast CPU backend.
  *
- *   npx tsx bench/cpu-workloads.ts [--threads N] [--iters 10] [--warmup 3] [--relaxed-simd] [W1 W2 ...]
+ *   npx tsx bench/cpu-workloads.ts [--threads N] [--iters 10] [--warmup 3] [--relaxed-simd] [--fast-math] [W1 W2 ...]
+ *
+ * --fast-math lowers with `fastMath: true` (fast exp/log/sin/cos/tanh, within 1 f32 ulp).
  *
  * A step runs the lowered plan and copies every output back (the loss and all gradients).
  * Prints one `RESULT {json}` line per workload, like the peers' scripts, with the loss and
@@ -9,6 +11,7 @@
  */
 import v8 from "node:v8";
 import os from "node:os";
+import { lowerCpu } from "@adjoint/backend-cpu";
 import { REFERENCE, WORKLOADS, checksum, prepare, type Workload } from "./workloads/prepare";
 
 const args = process.argv.slice(2);
@@ -19,6 +22,7 @@ const opt = (name: string, dflt: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
+const fastMath = args.includes("--fast-math");
 const threads = opt("threads", 1), iters = opt("iters", 10), warmup = opt("warmup", 3);
 const valued = new Set(["--threads", "--iters", "--warmup"]);
 const chosen = args.filter((a, i) => !a.startsWith("--") && !valued.has(args[i - 1])) as Workload[];
@@ -28,7 +32,15 @@ const median = (xs: number[]) => {
 };
 
 for (const w of chosen.length ? chosen : WORKLOADS) {
-  const p = prepare(w, threads);
+  const prepared = prepare(w, threads);
+  let p = prepared;
+  if (fastMath) {
+    // prepare lowers without options: lower its plan again with the flag (compile_ms then covers only this lowering)
+    prepared.exe.dispose();
+    const t0 = performance.now();
+    const exe = lowerCpu(prepared.plan, { threads, fastMath });
+    p = { ...prepared, exe, compileMs: performance.now() - t0 };
+  }
   const warm: number[] = [];
   let out = p.exe.run(p.inputs);
   for (let i = 0; i < warmup; i++) {
@@ -45,7 +57,7 @@ for (const w of chosen.length ? chosen : WORKLOADS) {
   const got = checksum(w, out), ref = REFERENCE[w];
   const rel = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.abs(a - b) / Math.abs(b));
   const result = {
-    peer: "adjoint", backend: "cpu", threads, workload: w, relaxed_simd: args.includes("--relaxed-simd"),
+    peer: "adjoint", backend: "cpu", threads, workload: w, relaxed_simd: args.includes("--relaxed-simd"), fast_math: fastMath,
     median_ms: median(times), min_ms: Math.min(...times), warmup_ms: warm, compile_ms: p.compileMs,
     kernels: p.exe.kernels, arena_bytes: p.exe.arena.byteLength, planned_bytes: p.plan.memory.arenaBytes,
     loss: got.loss, sum_abs_grad: got.sumAbs, loss_rel_err: rel(got.loss, ref.loss), sum_abs_rel_err: rel(got.sumAbs, ref.sumAbs),

@@ -7,6 +7,7 @@ import { matmulStep } from "./matmul";
 import { opaqueNode, rewriteOpaque } from "./opaque";
 import { routineStep } from "./opaque-routines";
 import { checkedStep } from "./numerics";
+import { compileKernel, withFastMath } from "./fast-math";
 import { copyOutputs, loadInputs, materialiseSources } from "./io";
 import { loopRunner, type Runtime, type StepPlan } from "./step";
 import { ThreadPool, type KernelFn } from "./threads";
@@ -21,6 +22,12 @@ export interface CpuOptions {
   readonly profile?: boolean;
   /** After each kernel, fail on a NaN or infinity it produced, naming the op and source line. Default false. */
   readonly checkNumerics?: boolean;
+  /**
+   * Generated loops call fast JS versions of exp, log, sin, cos and tanh (and so sigmoid):
+   * each f32 result within 1 ulp of the interpreter's, special values identical (see
+   * fast/fast-math.ts). Default false: loops call Math.* exactly as the interpreter does.
+   */
+  readonly fastMath?: boolean;
 }
 
 /** Time spent in one kernel over the runs so far. */
@@ -105,7 +112,7 @@ function widestMatmul(plan: Plan, layout: ArenaLayout): number {
 
 const compile = (g: GeneratedKernel, i: number): KernelFn => {
   try {
-    return new Function("F", "I", "U", "D", "lo", "hi", g.source) as KernelFn;
+    return compileKernel(g.source) as KernelFn;
   } catch (e) {
     throw new AdjointError(`generated loop ${i} does not compile (${(e as Error).message}):\n${g.source}`);
   }
@@ -135,7 +142,8 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
   const views = { F: new Float32Array(buf), I: new Int32Array(buf), U: new Uint8Array(buf), D: new Float64Array(buf) };
   materialiseSources.write(layout, views);
 
-  const generated = steps.flatMap((s) => s.generated);
+  // fastMath rewrites the finished sources, so worker threads compile the same text
+  const generated = steps.flatMap((s) => s.generated).map((g) => (opts.fastMath ? { ...g, source: withFastMath(g.source) } : g));
   const fns = generated.map(compile);
   const taskList = steps.flatMap((s) => s.tasks);
   const tasks = new Int32Array(shared ? new SharedArrayBuffer(Math.max(4, taskList.length * 4)) : new ArrayBuffer(Math.max(4, taskList.length * 4)));

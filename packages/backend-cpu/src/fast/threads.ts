@@ -7,6 +7,7 @@
 import { Worker } from "node:worker_threads";
 import { AdjointError } from "@adjoint/ir";
 import type { WasmMemory, WasmModule } from "./wasm/api";
+import { COMPILE_KERNEL_SOURCE } from "./fast-math";
 
 /** Control words (Int32 indices). */
 const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, A0 = 4, A1 = 5, A2 = 6, CHUNKS = 7, BY_WORKERS = 8, FAILED = 9, MESSAGE = 10;
@@ -47,7 +48,8 @@ const { memory, module, sources, control, tasksBuffer, gemmConsts } = workerData
 const C = new Int32Array(control), tasks = new Int32Array(tasksBuffer);
 const buf = memory.buffer;
 const F = new Float32Array(buf), I = new Int32Array(buf), U = new Uint8Array(buf), D = new Float64Array(buf);
-const fns = sources.map((s) => new Function("F", "I", "U", "D", "lo", "hi", s));
+${COMPILE_KERNEL_SOURCE}
+const fns = sources.map(compileKernel);
 const gemm = module ? new WebAssembly.Instance(module, { env: { memory } }).exports.gemm : null;
 const [pa, pb, tile, KC, MC, NC, TASK] = gemmConsts;
 const gemmTask = (t, i) => {
