@@ -54,28 +54,20 @@ function __fm_log(x) {
 // sin and cos share the reduction x = kπ/2 + r (|r| <= π/4) and evaluate both Taylor polynomials
 // (sin to r^13, cos to r^14: truncation < 1e-11), then pick by quadrant with arithmetic: a branch
 // on k would mispredict on every other element of random data
-function __fm_sin(x) {
-  // NaN, ±Inf, ±0 and |x| > 1e5 (where k·π/2's first part stops being exact): Math.sin
-  if (!(x <= 1e5 && x >= -1e5) || x === 0) return Math.sin(x);
+function __fm_sin(x) { return __fm_sincos(x, 0); }
+function __fm_cos(x) { return __fm_sincos(x, 1); }
+// shift 0: sin; shift 1: cos, which is sin a quadrant on (cos x = sin(x + π/2))
+function __fm_sincos(x, shift) {
+  // NaN, ±Inf, ±0 and |x| > 1e5 (where k·π/2's first part stops being exact): Math.*
+  if (!(x <= 1e5 && x >= -1e5) || x === 0) return shift ? Math.cos(x) : Math.sin(x);
   const k = Math.floor(x * 6.3661977236758138e-01 + 0.5);
   const r = ((x - k * 1.57079632673412561417e+00) - k * 6.07710050630396597660e-11) - k * 2.02226624879595063154e-21;
-  const z = r * r, z2 = z * z, z4 = z2 * z2, q = k & 3, odd = q & 1;
+  const z = r * r, z2 = z * z, z4 = z2 * z2, q = (k + shift) & 3, odd = q & 1;
   const s = r + r * z * ((-1.6666666666666666e-01 + z * 8.3333333333333332e-03) + z2 * (-1.9841269841269841e-04 + z * 2.7557319223985893e-06)
     + z4 * (-2.5052108385441720e-08 + z * 1.6059043836821613e-10));
   const c = (1 - 0.5 * z) + z2 * ((4.1666666666666664e-02 - z * 1.3888888888888889e-03) + z2 * (2.4801587301587302e-05 - z * 2.7557319223985888e-07)
     + z4 * (2.0876756987868100e-09 - z * 1.1470745597729725e-11));
   return (s + odd * (c - s)) * (1 - (q & 2)); // quadrants 0..3: s, c, -s, -c
-}
-function __fm_cos(x) {
-  if (!(x <= 1e5 && x >= -1e5)) return Math.cos(x);
-  const k = Math.floor(x * 6.3661977236758138e-01 + 0.5);
-  const r = ((x - k * 1.57079632673412561417e+00) - k * 6.07710050630396597660e-11) - k * 2.02226624879595063154e-21;
-  const z = r * r, z2 = z * z, z4 = z2 * z2, q = k & 3, odd = q & 1;
-  const s = r + r * z * ((-1.6666666666666666e-01 + z * 8.3333333333333332e-03) + z2 * (-1.9841269841269841e-04 + z * 2.7557319223985893e-06)
-    + z4 * (-2.5052108385441720e-08 + z * 1.6059043836821613e-10));
-  const c = (1 - 0.5 * z) + z2 * ((4.1666666666666664e-02 - z * 1.3888888888888889e-03) + z2 * (2.4801587301587302e-05 - z * 2.7557319223985888e-07)
-    + z4 * (2.0876756987868100e-09 - z * 1.1470745597729725e-11));
-  return (c + odd * (s - c)) * (1 - ((q + 1) & 2)); // quadrants 0..3: c, -s, -c, s
 }
 function __fm_tanh(x) {
   const a = Math.abs(x);
