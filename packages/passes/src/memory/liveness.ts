@@ -51,9 +51,15 @@ export function computeLiveness(graph: Graph, kernels: readonly Kernel[], table:
     }
   }
   for (let i = 0; i < values.length; i++) if (table.isOutput[values[i]]) last[i] = steps - 1;
+  return { values, bytes, first, last, ...liveTimeline(steps, bytes, first, last) };
+}
 
+/** Bytes live at each of `steps` steps for ranges [first, last], by a difference array; its peak and a step reaching it. */
+export function liveTimeline(
+  steps: number, bytes: readonly number[], first: readonly number[], last: readonly number[],
+): Pick<Liveness, "timeline" | "lowerBound" | "peakStep"> {
   const delta = new Float64Array(steps + 1);
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < bytes.length; i++) {
     delta[first[i]] += bytes[i];
     delta[last[i] + 1] -= bytes[i];
   }
@@ -64,5 +70,5 @@ export function computeLiveness(graph: Graph, kernels: readonly Kernel[], table:
     timeline[s] = live;
     if (live > lowerBound) (lowerBound = live), (peakStep = s);
   }
-  return { values, bytes, first, last, timeline, lowerBound, peakStep };
+  return { timeline, lowerBound, peakStep };
 }

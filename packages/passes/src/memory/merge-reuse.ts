@@ -5,7 +5,7 @@
  * buffers unchanged, and every member gets its buffer's offset.
  */
 import type { ValueId } from "@adjoint/ir";
-import type { Liveness } from "./liveness";
+import { liveTimeline, type Liveness } from "./liveness";
 import type { SlotReuse } from "./kernel-reuse";
 
 /** Buffers after handovers, and which buffer each value of the original liveness went to. */
@@ -42,17 +42,5 @@ export function mergeReuse(liveness: Liveness, pairs: readonly SlotReuse[]): Mer
       last[b] = Math.max(last[b], liveness.last[i]);
     }
   }
-  const delta = new Float64Array(steps + 1);
-  for (let b = 0; b < values.length; b++) {
-    delta[first[b]] += bytes[b];
-    delta[last[b] + 1] -= bytes[b];
-  }
-  const timeline: number[] = new Array(steps);
-  let liveBytes = 0, lowerBound = 0, peakStep = steps > 0 ? 0 : -1;
-  for (let s = 0; s < steps; s++) {
-    liveBytes += delta[s];
-    timeline[s] = liveBytes;
-    if (liveBytes > lowerBound) (lowerBound = liveBytes), (peakStep = s);
-  }
-  return { live: { values, bytes, first, last, timeline, lowerBound, peakStep }, bufferOf };
+  return { live: { values, bytes, first, last, ...liveTimeline(steps, bytes, first, last) }, bufferOf };
 }
