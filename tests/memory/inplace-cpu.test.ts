@@ -3,9 +3,10 @@
 // reference interpreter. A store that clobbered a value still to be read would show here.
 import { describe, expect, it } from "vitest";
 import type { Graph, HostTensor } from "@adjoint/ir";
-import { interpret, cpuBackend } from "@adjoint/backend-cpu";
-import { fuseKernels, placeCheckpoints, planMemory, residualValues, scheduleKernels, type Plan } from "@adjoint/passes";
-import { expectBitwise, expectClose, random } from "../cpu/util";
+import { cpuBackend } from "@adjoint/backend-cpu";
+import { placeCheckpoints, type Plan } from "@adjoint/passes";
+import { expectClose } from "../cpu/util";
+import { checkInplace, type InplaceTarget } from "./inplace-check";
 import { attentionGraph, chainGraph, mlpGraph, randomGraph } from "./random-graphs";
 
 async function runOnCpu(plan: Plan, inputs: readonly HostTensor[], threads = 1): Promise<HostTensor[]> {
@@ -21,19 +22,12 @@ async function runOnCpu(plan: Plan, inputs: readonly HostTensor[], threads = 1):
 async function check(graph: Graph, seed: number, threads = 1, keepResiduals = false): Promise<number> {
   const backend = cpuBackend();
   expect(backend.capabilities.alignment).toBe(64);
-  const kernels = scheduleKernels(fuseKernels(graph, keepResiduals ? { materialize: residualValues(graph) } : {})).kernels;
-  const inputs = graph.inputs.map((i, k) => random(i.type.shape, seed * 31 + k, i.type.dtype));
-  const off = planMemory(graph, kernels, { alignment: 64 });
-  const on = planMemory(graph, kernels, { alignment: 64, inplace: true });
-  const want = interpret(graph, inputs);
-  const plain = await runOnCpu({ graph, kernels, memory: off }, inputs, threads);
-  const reused = await runOnCpu({ graph, kernels, memory: on }, inputs, threads);
-  want.forEach((w, i) => {
-    const what = `${graph.name}, seed ${seed}, output ${i}`;
-    expectBitwise(reused[i], plain[i], `${what} (in place vs not)`);
-    expectClose(reused[i], w, 1e-4, `${what} (vs interpreter)`);
-  });
-  return on.reuse.pairs.length;
+  const target: InplaceTarget = {
+    run: (plan, inputs) => runOnCpu(plan, inputs, threads),
+    alignment: 64,
+    close: (got, want, what) => expectClose(got, want, 1e-4, what),
+  };
+  return checkInplace(target, graph, seed, keepResiduals);
 }
 
 describe("in-place plans on the CPU backend", () => {

@@ -4,9 +4,8 @@
 // results to the same kernels planned without them, and match the reference interpreter.
 import { describe, expect, it } from "vitest";
 import type { Graph } from "@adjoint/ir";
-import { interpret } from "@adjoint/backend-cpu";
-import { fuseKernels, placeCheckpoints, planMemory, residualValues, scheduleKernels } from "@adjoint/passes";
-import { expectBitwise, random } from "../cpu/util";
+import { placeCheckpoints } from "@adjoint/passes";
+import { checkInplace, type InplaceTarget } from "../memory/inplace-check";
 import { attentionGraph, chainGraph, mlpGraph, randomGraph } from "../memory/random-graphs";
 import { expectClose, runPlan } from "./compare";
 import { testBackend } from "./gpu";
@@ -15,21 +14,13 @@ async function check(graph: Graph, seed: number, keepResiduals = false): Promise
   const backend = await testBackend();
   const caps = backend.capabilities;
   expect(caps.inplace).toBe(true);
-  const kernels = scheduleKernels(
-    fuseKernels(graph, { maxBuffers: caps.maxBuffersPerKernel, ...(keepResiduals ? { materialize: residualValues(graph) } : {}) }),
-  ).kernels;
-  const inputs = graph.inputs.map((i, k) => random(i.type.shape, seed * 31 + k, i.type.dtype));
-  const off = planMemory(graph, kernels, { alignment: caps.alignment });
-  const on = planMemory(graph, kernels, { alignment: caps.alignment, inplace: true });
-  const want = interpret(graph, inputs);
-  const plain = await runPlan(backend, { graph, kernels, memory: off }, inputs);
-  const reused = await runPlan(backend, { graph, kernels, memory: on }, inputs);
-  want.forEach((w, i) => {
-    const what = `${graph.name}, seed ${seed}, output ${i}`;
-    expectBitwise(reused[i], plain[i], `${what} (in place vs not)`);
-    expectClose(reused[i], w, 1e-3, `${what} (vs interpreter)`);
-  });
-  return on.reuse.pairs.length;
+  const target: InplaceTarget = {
+    run: (plan, inputs) => runPlan(backend, plan, inputs),
+    alignment: caps.alignment,
+    maxBuffers: caps.maxBuffersPerKernel,
+    close: (got, want, what) => expectClose(got, want, 1e-3, what),
+  };
+  return checkInplace(target, graph, seed, keepResiduals);
 }
 
 describe("in-place plans on WebGPU", () => {
