@@ -41,10 +41,10 @@ describe("regression fixtures", () => {
     if (fixture.status === "fixed") {
       it(`${file} (${where})`, () => replay(fixture.backend));
     } else if (fixture.device === "gpu" && !onHardwareGpu()) {
-      // it does not reproduce on a software adapter (SwiftShader rounds both copies alike), so
-      // there is nothing to replay here; on a hardware GPU it runs as the `it.fails` below.
-      // fuzz-297: fixed in the kernel graph (recompute-compare.test.ts checks that without a
-      // GPU); set STATUS: fixed once a GPU run shows the replay passing.
+      // an open bug seen only on a hardware GPU (DEVICE: gpu) does not reproduce on a software
+      // adapter, so there is nothing to replay here; on a hardware GPU it runs as the `it.fails`
+      // below. bench/replay-fixtures.ts replays the fixtures on a device run (bench/device-webgpu.sh),
+      // which is how fuzz-297 was shown fixed (its fixed replay runs above, on SwiftShader here).
       it.skip(`${file} (${where}) [open bug, hardware GPU only]`, () => {});
     } else {
       // an open bug: the body throws only while the replay fails the way FOUND records, so this
