@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { t, type Tensor } from "@adjoint/ir";
-import { compile, interpret, spec, trace, valueAndGrad, type HostTensor } from "adjoint";
+import { compile, cpuBackend, interpret, spec, trace, valueAndGrad, type HostTensor } from "adjoint";
 
 const loss = (w: Tensor, x: Tensor) => t.sum(t.tanh(t.mul(t.matmul(x, w), 1)));
 const specs = [spec([3, 2], "f32", "w"), spec([4, 3], "f32", "x")];
@@ -20,6 +20,19 @@ describe("compile", () => {
     ]);
     expect(value.data[0]).toBeCloseTo(refValue.data[0], 5);
     Array.from(dw.data).forEach((v, i) => expect(v).toBeCloseTo(refDw.data[i], 5));
+    step.dispose();
+  });
+
+  it("takes a backend object as well as a registered name (backend options without registering)", async () => {
+    const fast = { ...cpuBackend({ fastMath: true }), name: "cpu-fast-math" }; // registered nowhere
+    const f = (a: Tensor) => t.sum(t.mul(t.exp(a), t.sin(a)));
+    const a = Float32Array.from({ length: 64 }, (_, i) => (i - 32) / 9);
+    const step = await compile(valueAndGrad(f), [spec([64])], { backend: fast });
+    expect(step.report.backend).toBe("cpu-fast-math");
+    const [value, da] = (await step.run(a)) as [HostTensor, HostTensor];
+    const [refValue, refDa] = interpret(trace(valueAndGrad(f), [spec([64])]), [{ shape: [64], dtype: "f32", data: a }]);
+    expect(value.data[0]).toBeCloseTo(refValue.data[0], 3);
+    Array.from(da.data).forEach((v, i) => expect(v).toBeCloseTo(refDa.data[i], 4));
     step.dispose();
   });
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { t, type Tensor } from "@adjoint/ir";
-import { compile, spec, valueAndGrad } from "adjoint";
+import { compile, getBackend, spec, valueAndGrad } from "adjoint";
 import { explainMemory, formatMemoryExplanation } from "../../packages/adjoint/src/diagnostics";
 
 const L = 6, BATCH = 128, WIDTH = 32;
@@ -68,11 +68,23 @@ describe("explainMemory", () => {
   });
 
   it("plans exactly what compile() plans for the same options", async () => {
-    const unfused = explainMemory(mlp, specs, { params, fuse: false });
+    // the interpreter neither fuses nor lets a store take a dying value's slot
+    const unfused = explainMemory(mlp, specs, { params, fuse: false, inplaceReuse: false });
     const inference = await compile(mlp, specs, { backend: "interpret" });
     expect(unfused.inference.peakBytes).toBe(inference.report.peakBytes);
     const training = await compile(valueAndGrad(mlp, { argnums: params }), specs, { backend: "interpret", checkpoint: "sqrt" });
     expect(unfused.training[1].peakBytes).toBe(training.report.peakBytes);
     expect(unfused.training[1].recomputeFlops).toBe(training.report.recomputeFlops);
+  });
+
+  it("plans what compile() plans on cpu by default: fused, with in-place slot reuse", async () => {
+    const { alignment, maxBuffersPerKernel } = (await getBackend("cpu")).capabilities;
+    const e = explainMemory(mlp, specs, { params, alignment, maxBuffersPerKernel });
+    const training = await compile(valueAndGrad(mlp, { argnums: params }), specs, { backend: "cpu", checkpoint: "sqrt" });
+    expect(training.report.memory.inplacePairs).toBeGreaterThan(0);
+    expect(e.training[1].peakBytes).toBe(training.report.peakBytes);
+    const without = explainMemory(mlp, specs, { params, alignment, maxBuffersPerKernel, inplaceReuse: false });
+    expect(without.training[1].peakBytes).toBeGreaterThan(e.training[1].peakBytes);
+    training.dispose();
   });
 });

@@ -1,10 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AdjointError, formatType, traceWithTree, unflattenResult, type Graph, type HostTensor, type OutTree, type Spec } from "@adjoint/ir";
-import {
-  checkpointPass, fuseKernels, residualValues, inplaceSafety, memoryReport, planMemory, printKernelDot, printKernels, runPasses, scheduleKernels,
-  simplifyPipeline, dce, withOptions, type AnyPass, type Backend, type CheckpointPolicy, type LoweredProgram, type Plan, type ScheduleStrategy,
-} from "@adjoint/passes";
+import { memoryReport, printKernelDot, printKernels, type Backend, type CheckpointPolicy, type LoweredProgram, type Plan, type ScheduleStrategy } from "@adjoint/passes";
 import { getBackend } from "./backends";
 import { defaultBackendName } from "./default-backend";
 import type { TensorFn, Tree } from "./eager";
@@ -12,10 +9,14 @@ import { toHost, type ArgLike } from "./host";
 import { buildReport, type CompileReport, type StageRecord } from "./report";
 import { writeHtmlReport } from "./report-html";
 import { pinpointNumerics } from "./diagnostics";
+import { planGraph } from "./diagnostics/plan";
 
 export interface CompileOptions {
-  /** A registered backend name. Default: "webgpu" when an adapter exists, else "cpu". */
-  readonly backend?: string;
+  /**
+   * A registered backend name, or a backend itself (e.g. `cpuBackend({ fastMath: true })`, made
+   * once and shared by compiles). Default: "webgpu" when an adapter exists, else "cpu".
+   */
+  readonly backend?: string | Backend;
   /** Which forward values the backward pass saves: "none" (default), "sqrt", "all" or { budgetBytes }. */
   readonly checkpoint?: CheckpointPolicy;
   /** In-place writes that would corrupt a value still needed: "error" (default) or "copy" them. */
@@ -78,25 +79,14 @@ function timed<R>(stages: StageRecord[], name: string, fn: () => R): R {
 export async function compile(fn: TensorFn, specs: readonly Spec[], opts: CompileOptions = {}): Promise<Executable> {
   const stages: StageRecord[] = [];
   const traced = timed(stages, "trace", () => traceWithTree(fn, specs, fn.name || "main"));
-  const backend: Backend = await getBackend(opts.backend ?? (await defaultBackendName()));
+  const backend: Backend = typeof opts.backend === "object" ? opts.backend : await getBackend(opts.backend ?? (await defaultBackendName()));
   const caps = backend.capabilities;
   const dump = dumpFromEnv(opts);
-  const pipeline: AnyPass[] = [
-    ...simplifyPipeline,
-    // a budget with `peak: "planned"` is measured as this compile will plan it: same fusion, limits, reuse
-    checkpointPass(opts.checkpoint ?? "none", {
-      plan: { fuse: caps.fusion && opts.fuse !== false, maxBuffers: caps.maxBuffersPerKernel, alignment: caps.alignment, inplace: caps.inplace === true },
-    }) as AnyPass,
-    withOptions(inplaceSafety, { mode: opts.inplace ?? "error" }) as AnyPass,
-    dce,
-  ];
-  const { graph, records } = runPasses(traced.graph, pipeline, { verify: opts.verify, dump });
-  const kernelGraph = timed(stages, "fuse", () =>
-    fuseKernels(graph, { fuse: caps.fusion && opts.fuse !== false, maxBuffers: caps.maxBuffersPerKernel, materialize: residualValues(graph) }),
-  );
-  const schedule = timed(stages, "schedule", () => scheduleKernels(kernelGraph, { strategy: opts.schedule ?? "best" }));
-  const memory = timed(stages, "plan-memory", () => planMemory(graph, schedule.kernels, { alignment: caps.alignment, inplace: caps.inplace === true }));
-  const plan: Plan = { graph, kernels: schedule.kernels, memory };
+  const { records, plan, schedule } = planGraph(traced.graph, {
+    checkpoint: opts.checkpoint, inplace: opts.inplace, schedule: opts.schedule, verify: opts.verify, dump, stages,
+    fuse: caps.fusion && opts.fuse !== false, maxBuffersPerKernel: caps.maxBuffersPerKernel, alignment: caps.alignment, inplaceReuse: caps.inplace === true,
+  });
+  const graph = plan.graph;
   if (dump) {
     mkdirSync(dump.dir, { recursive: true });
     writeFileSync(path.join(dump.dir, "kernels.ir"), printKernels({ graph, kernels: plan.kernels }));
@@ -107,7 +97,7 @@ export async function compile(fn: TensorFn, specs: readonly Spec[], opts: Compil
     });
   }
   const program = await timedAsync(stages, "lower", () => backend.lower(plan, { checkNumerics: opts.checkNumerics }));
-  const report = buildReport({ backend: backend.name, plan, program, records, stages, schedule, memory: memoryReport(graph, memory, plan.kernels) });
+  const report = buildReport({ backend: backend.name, plan, program, records, stages, schedule, memory: memoryReport(graph, plan.memory, plan.kernels) });
   const carry = opts.carry ?? [];
   for (const c of carry) {
     const input = graph.inputs[c.input], output = graph.outputs[c.output];

@@ -7,7 +7,7 @@ export {
   AdjointError, ShapeError, TraceError, ParseError, VerifyError,
   type Graph, type Spec, type HostTensor, type DType, type Shape, type TensorLike,
 } from "@adjoint/ir";
-export { interpret } from "@adjoint/backend-cpu";
+export { interpret, cpuBackend } from "@adjoint/backend-cpu";
 export { grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, type GradOptions } from "./transforms";
 export { customVjp } from "./custom-vjp";
 export { gradcheck, seededRandom, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck";

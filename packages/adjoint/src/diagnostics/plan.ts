@@ -1,16 +1,18 @@
 /**
- * The compile pipeline up to the memory plan, without lowering: what the diagnostics and the
- * HTML report need (the graph after every pass, the checkpoint report, kernels, the memory
- * timeline) for any policy, with no backend or device. It runs the same passes as `compile`.
+ * The compile pipeline up to the memory plan, without lowering: `compile` runs it with the
+ * backend's capabilities, and the diagnostics and the HTML report run it for any policy with no
+ * backend or device (the graph after every pass, the checkpoint report, kernels, the memory
+ * timeline). One routine, so their figures agree with a compiled report.
  */
 import { traceWithTree, type Graph, type Spec, type ValueId } from "@adjoint/ir";
 import {
-  checkpointPass, dce, fuseKernels, inplaceSafety, memoryReport, placeCheckpointsWithReport, planMemory, runPasses, scheduleKernels,
+  checkpointPass, dce, fuseKernels, inplaceSafety, memoryReport, placeCheckpointsWithReport, planMemory, residualValues, runPasses, scheduleKernels,
   simplifyPipeline, withOptions,
-  type AnyPass, type CheckpointPolicy, type CheckpointReport, type MemoryReport, type PassInstrument, type PassRecord, type Plan, type Schedule,
-  type ScheduleStrategy,
+  type AnyPass, type CheckpointPolicy, type CheckpointReport, type DumpOptions, type MemoryReport, type PassInstrument, type PassRecord, type Plan,
+  type Schedule, type ScheduleStrategy,
 } from "@adjoint/passes";
 import type { TensorFn } from "../eager";
+import type { StageRecord } from "../report";
 
 /** How to plan: the `compile` options that shape the plan, and the backend capabilities that matter. */
 export interface PlanOptions {
@@ -21,6 +23,11 @@ export interface PlanOptions {
   readonly maxBuffersPerKernel?: number;
   /** Arena alignment in bytes (default 16). */
   readonly alignment?: number;
+  /**
+   * Let a kernel's store take the arena slot of a value that dies in it (default true, as the
+   * cpu and webgpu backends allow: `BackendCapabilities.inplace`).
+   */
+  readonly inplaceReuse?: boolean;
   readonly schedule?: ScheduleStrategy;
   /** Refuse checkpoint plans with more recompute nodes (see `CheckpointOptions`). */
   readonly maxRecomputeNodes?: number;
@@ -29,6 +36,10 @@ export interface PlanOptions {
   readonly instruments?: readonly PassInstrument[];
   /** Input ids counted as parameters in the memory report (default: every f32 input). */
   readonly parameters?: Iterable<ValueId>;
+  /** Write the IR before and after each changing pass into a folder. */
+  readonly dump?: DumpOptions;
+  /** Receives the time of the fuse, schedule and plan-memory stages. */
+  readonly stages?: StageRecord[];
 }
 
 /** A planned graph and everything learned on the way. */
@@ -49,32 +60,34 @@ export interface PlannedGraph {
  */
 export const COMPARISON_RECOMPUTE_LIMIT = 250_000;
 
-/** Forward values read by backward or recompute nodes: the residuals fusion must keep in memory (as in compile.ts). */
-function residuals(g: Graph): Set<ValueId> {
-  const forward = new Set(g.nodes.filter((n) => !n.loc.origin).map((n) => n.id));
-  const saved = new Set<ValueId>();
-  for (const n of g.nodes) if (n.loc.origin) for (const a of n.args) if (forward.has(a)) saved.add(a);
-  return saved;
-}
-
 /** Simplify, checkpoint, in-place check, dce, fuse, schedule and plan memory, as `compile` does. */
 export function planGraph(graph: Graph, opts: PlanOptions = {}): PlannedGraph {
   const policy = opts.checkpoint ?? "none";
+  const fuse = opts.fuse !== false, maxBuffers = opts.maxBuffersPerKernel ?? Infinity, alignment = opts.alignment ?? 16;
+  const inplace = opts.inplaceReuse !== false;
+  // a budget with `peak: "planned"` is measured as this plan will be made: same fusion, limits, reuse
+  const checkpointOpts = { plan: { fuse, maxBuffers, alignment, inplace }, ...(opts.maxRecomputeNodes === undefined ? {} : { maxRecomputeNodes: opts.maxRecomputeNodes }) };
   let checkpoint: CheckpointReport | undefined;
   // the checkpoint pass itself, keeping the report it computes anyway
   const checkpointing: AnyPass = {
-    ...(checkpointPass(policy) as AnyPass),
+    ...(checkpointPass(policy, checkpointOpts) as AnyPass),
     run: (g) => {
-      const r = placeCheckpointsWithReport(g, policy, opts.maxRecomputeNodes === undefined ? {} : { maxRecomputeNodes: opts.maxRecomputeNodes });
+      const r = placeCheckpointsWithReport(g, policy, checkpointOpts);
       checkpoint = r.report;
       return r.graph;
     },
   };
   const pipeline: AnyPass[] = [...simplifyPipeline, checkpointing, withOptions(inplaceSafety, { mode: opts.inplace ?? "error" }) as AnyPass, dce];
-  const { graph: g, records } = runPasses(graph, pipeline, { verify: opts.verify, instruments: opts.instruments ?? [] });
-  const kernelGraph = fuseKernels(g, { fuse: opts.fuse !== false, maxBuffers: opts.maxBuffersPerKernel ?? Infinity, materialize: residuals(g) });
-  const schedule = scheduleKernels(kernelGraph, { strategy: opts.schedule ?? "best" });
-  const memoryPlan = planMemory(g, schedule.kernels, { alignment: opts.alignment ?? 16 });
+  const { graph: g, records } = runPasses(graph, pipeline, { verify: opts.verify, dump: opts.dump, instruments: opts.instruments ?? [] });
+  const stage = <R>(name: string, fn: () => R): R => {
+    const t0 = performance.now();
+    const r = fn();
+    opts.stages?.push({ name, ms: performance.now() - t0 });
+    return r;
+  };
+  const kernelGraph = stage("fuse", () => fuseKernels(g, { fuse, maxBuffers, materialize: residualValues(g) }));
+  const schedule = stage("schedule", () => scheduleKernels(kernelGraph, { strategy: opts.schedule ?? "best" }));
+  const memoryPlan = stage("plan-memory", () => planMemory(g, schedule.kernels, { alignment, inplace }));
   const plan: Plan = { graph: g, kernels: schedule.kernels, memory: memoryPlan };
   const memory = memoryReport(g, memoryPlan, plan.kernels, { top: 8, ...(opts.parameters ? { parameters: opts.parameters } : {}) });
   return { input: graph, records, checkpoint: checkpoint!, plan, schedule, memory };
