@@ -3,7 +3,7 @@
  * one `let` per member (commented with the member's printed node, so compile errors map
  * back to it), NaN/Inf flags when checking numerics, and stores of the stored members.
  *
- * Stores are held back until the body is read (`lines`), so every load of a point comes before
+ * Stores are held back until the body is finished (`finish`, `append`), so every load of a point comes before
  * any store at that point: a store may then share its slot with a value the kernel reads at
  * the same point (in-place reuse, `BackendCapabilities.inplace`).
  */
@@ -80,11 +80,21 @@ export class BodyWriter {
     if (inherited) for (const [k, v] of inherited.names) this.names.set(k, v);
   }
 
-  /** The statements written so far, stores last; later pushes go after them. */
-  get lines(): string[] {
+  /** The statements written so far, the held-back stores last (they are emitted now). */
+  finish(): string[] {
+    this.flushStores();
+    return this.out;
+  }
+
+  /** Appends a statement after everything written so far, the held-back stores included. */
+  append(line: string): void {
+    this.flushStores();
+    this.out.push(line);
+  }
+
+  private flushStores(): void {
     this.out.push(...this.pendingStores);
     this.pendingStores.length = 0;
-    return this.out;
   }
 
   /** Declares a value computed elsewhere (the reducer's result, the matmul accumulator). */

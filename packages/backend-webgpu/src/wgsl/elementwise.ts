@@ -41,6 +41,6 @@ export function elementwiseShader(ctx: BodyContext, domain: Shape, limits: WebGp
     },
   }, "");
   writer.members(ctx.kernel.nodes);
-  const { grid, text } = flatLoop(n, limits, `kernel ${ctx.kernel.id}`, writer.lines.join("\n"));
+  const { grid, text } = flatLoop(n, limits, `kernel ${ctx.kernel.id}`, writer.finish().join("\n"));
   return { workgroupSize: WORKGROUP, grid, body: text };
 }

@@ -99,7 +99,7 @@ export function matmulShader(ctx: BodyContext, loop: MatmulLoop, limits: WebGpuL
       `    let row = ${site.row};`,
       `    let col = ${site.col};`,
       `    if (row < ${m}u && col < ${n}u) {`,
-      ...epi.lines.map((l) => "  " + l),
+      ...epi.finish().map((l) => "  " + l),
       `    }`,
       `  }`,
     );

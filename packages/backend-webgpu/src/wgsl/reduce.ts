@@ -91,7 +91,7 @@ export function reduceShader(ctx: BodyContext, loop: ReduceLoop, limits: WebGpuL
   pro.members(loop.prologue);
   const x = pro.value(reducer.args[0], reducer.id);
   const use = (h: Parameters<typeof ctx.helpers.add>[0]) => ctx.helpers.add(h);
-  pro.lines.push(`    acc = ${combineExpr(combine, dtype, "acc", x, use)};`);
+  pro.append(`    acc = ${combineExpr(combine, dtype, "acc", x, use)};`);
 
   const epi = new BodyWriter(ctx, { prefix: "e", loadIndex: domainIndex, ownIndex: () => "o" }, "    ");
   epi.define(reducer.id, "acc");
@@ -103,15 +103,15 @@ export function reduceShader(ctx: BodyContext, loop: ReduceLoop, limits: WebGpuL
   if (plan.kind === "split-serial") {
     // thread t of output o folds points t, t + parts, ...; then one thread per output folds the partials
     const first = [`let o = i / ${plan.parts}u;`, `var acc: ${T} = ${init};`, `for (var r = i % ${plan.parts}u; r < ${nr}u; r += ${plan.parts}u) {`,
-      ...pro.lines.map((l) => l.slice(2)), `}`, `atomicStore(&${partial("i")}, bitcast<u32>(acc));`];
+      ...pro.finish().map((l) => l.slice(2)), `}`, `atomicStore(&${partial("i")}, bitcast<u32>(acc));`];
     const second = [`let o = i;`, `var acc: ${T} = ${init};`, `for (var q = 0u; q < ${plan.parts}u; q++) {`,
-      `  acc = ${combineExpr(combine, dtype, "acc", `bitcast<${T}>(atomicLoad(&${partial(`o * ${plan.parts}u + q`)}))`, use)};`, `}`, ...epi.lines.map((l) => l.slice(4))];
+      `  acc = ${combineExpr(combine, dtype, "acc", `bitcast<${T}>(atomicLoad(&${partial(`o * ${plan.parts}u + q`)}))`, use)};`, `}`, ...epi.finish().map((l) => l.slice(4))];
     const a = flatLoop(nd * plan.parts, limits, `kernel ${kernel.id}`, first.join("\n"));
     const b = flatLoop(nd, limits, `kernel ${kernel.id}`, second.join("\n"));
     return { workgroupSize: WORKGROUP, grid: a.grid, body: a.text, next: { workgroupSize: WORKGROUP, grid: b.grid, body: b.text } };
   }
   if (plan.kind === "serial") {
-    const body = [`let o = i;`, `var acc: ${T} = ${init};`, `for (var r = 0u; r < ${nr}u; r++) {`, ...pro.lines.map((l) => l.slice(2)), `}`, ...epi.lines.map((l) => l.slice(4))].join("\n");
+    const body = [`let o = i;`, `var acc: ${T} = ${init};`, `for (var r = 0u; r < ${nr}u; r++) {`, ...pro.finish().map((l) => l.slice(2)), `}`, ...epi.finish().map((l) => l.slice(4))].join("\n");
     const { grid, text } = flatLoop(nd, limits, `kernel ${kernel.id}`, body);
     return { workgroupSize: WORKGROUP, grid, body: text };
   }
@@ -125,10 +125,10 @@ export function reduceShader(ctx: BodyContext, loop: ReduceLoop, limits: WebGpuL
     `    workgroupBarrier();`,
     `  }`,
   ];
-  const finish = [`  if (lid == 0u) {`, `    let acc = red[0];`, ...epi.lines, `  }`];
+  const finish = [`  if (lid == 0u) {`, `    let acc = red[0];`, ...epi.finish(), `  }`];
   const groups = plan.kind === "split-tree" ? plan.parts : 1;
   if (groups === 1) {
-    const body = [`  let o = wg;`, `  var acc: ${T} = ${init};`, `  for (var r = lid; r < ${nr}u; r += ${w}u) {`, ...pro.lines.map((l) => l.slice(2)), `  }`, ...tree, ...finish];
+    const body = [`  let o = wg;`, `  var acc: ${T} = ${init};`, `  for (var r = lid; r < ${nr}u; r += ${w}u) {`, ...pro.finish().map((l) => l.slice(2)), `  }`, ...tree, ...finish];
     return { workgroupSize: w, grid: gridFor(nd, limits, `kernel ${kernel.id}`), shared, body: body.join("\n") };
   }
   // split: `groups` workgroups per output fold chunks into partials (in the status buffer's
@@ -139,7 +139,7 @@ export function reduceShader(ctx: BodyContext, loop: ReduceLoop, limits: WebGpuL
     `  let r1 = min((wg % ${groups}u + 1u) * ${chunk}u, ${nr}u);`,
     `  var acc: ${T} = ${init};`,
     `  for (var r = (wg % ${groups}u) * ${chunk}u + lid; r < r1; r += ${w}u) {`,
-    ...pro.lines.map((l) => l.slice(2)),
+    ...pro.finish().map((l) => l.slice(2)),
     `  }`,
     ...tree,
     `  if (lid == 0u) { atomicStore(&${partial("wg")}, bitcast<u32>(red[0])); }`,
