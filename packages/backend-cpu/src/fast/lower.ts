@@ -25,7 +25,9 @@ export interface CpuOptions {
   /**
    * Generated loops call fast JS versions of exp, log, sin, cos and tanh (and so sigmoid):
    * each f32 result within 1 ulp of the interpreter's, special values identical (see
-   * fast/fast-math.ts). Default false: loops call Math.* exactly as the interpreter does.
+   * fast/fast-math.ts); and keep f32 intermediates in doubles, rounding to f32 only where
+   * it can matter (stores, comparisons, overflow: codegen/f32-rounding.ts). Default false:
+   * loops call Math.* and round every op exactly as the interpreter does.
    */
   readonly fastMath?: boolean;
 }
@@ -78,13 +80,13 @@ function splitReduceStep(kernel: Kernel, r: SplitReduce): StepPlan {
   };
 }
 
-function planStep(kernel: Kernel, layout: ArenaLayout, threads: number): StepPlan {
+function planStep(kernel: Kernel, layout: ArenaLayout, threads: number, fastMath: boolean): StepPlan {
   const loop = kernel.loop;
   switch (loop.kind) {
     case "elementwise":
-      return loopStep(kernel, elementwiseKernel(kernel, layout, loop.domain));
+      return loopStep(kernel, elementwiseKernel(kernel, layout, loop.domain, fastMath));
     case "reduce": {
-      const r = reduceKernel(kernel, layout, loop, threads);
+      const r = reduceKernel(kernel, layout, loop, threads, fastMath);
       return "partial" in r ? splitReduceStep(kernel, r) : loopStep(kernel, r);
     }
     case "matmul":
@@ -92,7 +94,7 @@ function planStep(kernel: Kernel, layout: ArenaLayout, threads: number): StepPla
     case "opaque": {
       const o = opaqueNode(kernel, layout, loop.node);
       const rewritten = rewriteOpaque(o);
-      return rewritten ? planStep(rewritten, layout, threads) : routineStep(o);
+      return rewritten ? planStep(rewritten, layout, threads, fastMath) : routineStep(o);
     }
   }
 }
@@ -131,7 +133,7 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
   materialiseSources.place(plan, layout);
   const maxN = widestMatmul(plan, layout);
   const pack = maxN > 0 ? layout.reservePerThread(packingBytes(maxN).total, threads) : { base: 0, stride: 0 };
-  const steps = plan.kernels.map((k) => planStep(k, layout, threads));
+  const steps = plan.kernels.map((k) => planStep(k, layout, threads, opts.fastMath ?? false));
 
   const bytes = layout.totalBytes;
   if (bytes >= 2 ** 31) throw new AdjointError(`@${plan.graph.name}: the CPU arena would need ${bytes} bytes; the limit is 2 GiB`);

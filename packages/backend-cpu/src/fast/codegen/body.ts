@@ -1,7 +1,8 @@
 import { AdjointError, formatLoc, formatType, numel, type Node, type ValueId } from "@adjoint/ir";
 import type { Access, Kernel } from "@adjoint/passes";
 import { VIEW, type ArenaLayout, type ValueLoc } from "../layout";
-import { isElementwiseOp, scalarSnippets, storeRounding } from "./scalar-ops";
+import type { RoundingPlan } from "./f32-rounding";
+import { isElementwiseOp, scalarSnippets, storeRounding, type Snippet } from "./scalar-ops";
 import type { Stream } from "./nest";
 import { MAX_LOCALS, reuseLocals, stmtText, type Stmt } from "./registers";
 
@@ -58,12 +59,16 @@ export class KernelBody {
   private readonly computed = new Map<string, string>();
   /** The statements on shared locals, once rendered (huge bodies only). */
   private shared: string[] | undefined;
+  /** fastMath: the name of each value's Math.fround, once emitted. */
+  private readonly roundedNames = new Map<string, string>();
 
   /**
    * @param loadStrides the strides of an access over this phase's loop dims
    * @param points the number of points of this phase (what a store must hold)
    * @param dense strides over this phase's dims of a row-major value of `points` elements (to
    *   read a materialised source node by flat index); undefined where the phase has no flat order
+   * @param rounding fastMath's rounding decisions (f32-rounding.ts); undefined: round every f32
+   *   result, bitwise with the interpreter
    */
   constructor(
     private readonly layout: ArenaLayout,
@@ -72,6 +77,7 @@ export class KernelBody {
     private readonly loadStrides: (access: Access) => readonly number[],
     private readonly points: number,
     private readonly dense: readonly number[] | undefined,
+    private readonly rounding?: RoundingPlan,
   ) {}
 
   /** "kernel 3 (tanh at model.ts:12)": for error messages. */
@@ -183,17 +189,15 @@ export class KernelBody {
     const node = this.layout.nodes.get(id);
     if (!node) throw new AdjointError(`${this.who()}: member %${id} is not a node of the graph`);
     if (isElementwiseOp(node.op)) {
-      const args = node.args.map((a) => this.value(a, id));
-      const key = `${node.op}:${node.type.dtype}(${(COMMUTATIVE.has(node.op) ? [...args].sort() : args).join(",")})`;
+      const wrap = this.rounding?.roundsOperands(node);
+      const args = node.args.map((a, k) => (wrap?.[k] ? this.rounded(this.value(a, id)) : this.value(a, id)));
+      const rounds = this.rounding?.rounds(id) ? "~" : "";
+      const key = `${node.op}:${node.type.dtype}${rounds}(${(COMMUTATIVE.has(node.op) ? [...args].sort() : args).join(",")})`;
       const same = this.computed.get(key);
       if (same !== undefined) return void this.names.set(id, same);
       const name = `${this.tag}v${id}`;
       this.computed.set(key, name);
-      const snippet = scalarSnippets[node.op], { op, type } = node;
-      const values = op === "where" ? node.args.slice(1) : node.args;
-      // f32 only: an i32 neg or abs of -2³¹ leaves the range and must wrap
-      const exact = type.dtype === "f32" && EXACT.has(op) && values.every((a) => this.layout.types.get(a)?.dtype === "f32");
-      this.stmts.push({ def: name, uses: args, expr: exact ? snippet : (u) => storeRounding(snippet(u), type.dtype, op) });
+      this.stmts.push({ def: name, uses: args, expr: this.expression(node) });
       this.names.set(id, name);
       return;
     }
@@ -202,9 +206,36 @@ export class KernelBody {
     const arg = node.args[node.op === "custom_vjp" ? node.args.length - 1 : 0];
     const argCount = numel(this.layout.types.get(arg)?.shape ?? [NaN]);
     const passes = argCount === numel(node.type.shape) || (node.op === "broadcast" && argCount === 1);
-    if (passes && (node.op === "reshape" || node.op === "broadcast" || node.op === "custom_vjp")) return void this.names.set(id, this.value(arg, id));
+    if (passes && (node.op === "reshape" || node.op === "broadcast" || node.op === "custom_vjp")) {
+      const v = this.value(arg, id);
+      return void this.names.set(id, this.rounding?.rounds(id) ? this.rounded(v) : v);
+    }
     if (node.op === "full" || node.op === "constant" || node.op === "iota") return void this.value(id, id);
     throw new AdjointError(`${this.who(id)} cannot be computed inside a fused loop; lower it as an opaque kernel`, node.op, node.loc);
+  }
+
+  /** An elementwise member's source from its operands' names, with the rounding its result takes. */
+  private expression(node: Node): Snippet {
+    const snippet = scalarSnippets[node.op as keyof typeof scalarSnippets], { op, type } = node;
+    if (this.rounding) {
+      // fastMath (f32-rounding.ts): an f32 stays a double unless the plan rounds it
+      if (type.dtype !== "f32") return (u) => storeRounding(snippet(u), type.dtype, op);
+      return this.rounding.rounds(node.id) ? (u) => `Math.fround(${snippet(u)})` : snippet;
+    }
+    const values = op === "where" ? node.args.slice(1) : node.args;
+    // f32 only: an i32 neg or abs of -2³¹ leaves the range and must wrap
+    const exact = type.dtype === "f32" && EXACT.has(op) && values.every((a) => this.layout.types.get(a)?.dtype === "f32");
+    return exact ? snippet : (u) => storeRounding(snippet(u), type.dtype, op);
+  }
+
+  /** The name of `Math.fround(value)`, emitted once per value (fastMath's operand and pass-through roundings). */
+  private rounded(value: string): string {
+    const known = this.roundedNames.get(value);
+    if (known !== undefined) return known;
+    const name = `${value}f`;
+    this.stmts.push({ def: name, uses: [value], expr: ([v]) => `Math.fround(${v})` });
+    this.roundedNames.set(value, name);
+    return name;
   }
 
   /** Emits the store of `id` into its own location, walked with `strides` over this phase's dims. */

@@ -2,6 +2,7 @@ import { AdjointError, formatShape, numel, stridesOf, type Shape, type ValueId }
 import type { Access, Kernel } from "@adjoint/passes";
 import type { ArenaLayout, ValueLoc } from "../layout";
 import { KernelBody } from "./body";
+import { roundingPlan } from "./f32-rounding";
 import { emitNest, mergeDims } from "./nest";
 
 /**
@@ -32,6 +33,8 @@ export interface PointwiseSpec {
   readonly views?: readonly { readonly id: ValueId; readonly loc: ValueLoc; readonly strides: readonly number[]; readonly offset: number }[];
   /** Binds values computed elsewhere (a matmul's result) before members run. */
   readonly prebind?: (body: KernelBody, dense: readonly number[]) => void;
+  /** Keep f32 intermediates in doubles where f32-rounding.ts allows (CpuOptions.fastMath). Default false. */
+  readonly fastMath?: boolean;
 }
 
 /** Checks an access has one stride per loop dim. */
@@ -48,7 +51,7 @@ export function pointwiseKernel(spec: PointwiseSpec): GeneratedKernel {
   const dense = stridesOf(dims);
   const points = numel(dims);
   const strides = spec.loadStrides ?? ((a: Access) => checkRank(kernel, a, dims.length, "elementwise loop"));
-  const body = new KernelBody(layout, kernel, "", strides, points, dense);
+  const body = new KernelBody(layout, kernel, "", strides, points, dense, spec.fastMath ? roundingPlan(layout) : undefined);
   spec.prebind?.(body, dense);
   for (const id of spec.members) body.compute(id);
   // every value is read before any is written, so a store placed over a load (in place) is safe
@@ -65,7 +68,7 @@ export function pointwiseKernel(spec: PointwiseSpec): GeneratedKernel {
   };
 }
 
-/** An elementwise kernel: every member at every point of its domain. */
-export function elementwiseKernel(kernel: Kernel, layout: ArenaLayout, domain: Shape): GeneratedKernel {
-  return pointwiseKernel({ kernel, layout, dims: domain, members: kernel.nodes, stores: kernel.stores });
+/** An elementwise kernel: every member at every point of its domain (`fastMath`: see PointwiseSpec). */
+export function elementwiseKernel(kernel: Kernel, layout: ArenaLayout, domain: Shape, fastMath = false): GeneratedKernel {
+  return pointwiseKernel({ kernel, layout, dims: domain, members: kernel.nodes, stores: kernel.stores, fastMath });
 }

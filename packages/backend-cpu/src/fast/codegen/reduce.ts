@@ -2,6 +2,7 @@ import { AdjointError, numel, stridesOf, type Node, type Shape } from "@adjoint/
 import type { Kernel, KernelLoop } from "@adjoint/passes";
 import type { ArenaLayout } from "../layout";
 import { KernelBody } from "./body";
+import { roundingPlan } from "./f32-rounding";
 import { emitNest, mergeDims, offsetExpr, type Nest } from "./nest";
 import { PARALLEL_WORK, checkRank, type GeneratedKernel } from "./pointwise";
 import { scalarSnippets, storeRounding } from "./scalar-ops";
@@ -51,9 +52,11 @@ function columnsContiguous(outer: Nest, inner: Nest, np: number): boolean {
  * reducer into a double accumulator (no temporaries), rounded once, then the epilogue.
  * The fold visits reduce points in row-major order, as the interpreter does, so sums agree
  * with it bit for bit; except a large reduction to one point with `threads` > 1, which folds
- * chunks in parallel (max stays exact; a sum is associated differently).
+ * chunks in parallel (max stays exact; a sum is associated differently). With `fastMath`, the
+ * prologue and epilogue keep f32 intermediates in doubles where f32-rounding.ts allows: the
+ * fold then adds unrounded terms, and the result is still rounded once.
  */
-export function reduceKernel(kernel: Kernel, layout: ArenaLayout, loop: ReduceLoop, threads = 1): GeneratedKernel | SplitReduce {
+export function reduceKernel(kernel: Kernel, layout: ArenaLayout, loop: ReduceLoop, threads = 1, fastMath = false): GeneratedKernel | SplitReduce {
   const { domain, reduce } = loop;
   const nd = domain.length, nr = reduce.length;
   const reducer = layout.nodes.get(loop.reducer);
@@ -62,7 +65,8 @@ export function reduceKernel(kernel: Kernel, layout: ArenaLayout, loop: ReduceLo
   }
   const inner = numel(reduce), outer = numel(domain);
   const xStrides = operandStrides(reducer, layout, domain, reduce);
-  const pro = new KernelBody(layout, kernel, "p", (a) => checkRank(kernel, a, nd + nr, "reduction"), outer * inner, xStrides);
+  const rounding = fastMath ? roundingPlan(layout) : undefined;
+  const pro = new KernelBody(layout, kernel, "p", (a) => checkRank(kernel, a, nd + nr, "reduction"), outer * inner, xStrides, rounding);
   for (const id of loop.prologue) pro.compute(id);
   const x = pro.read(reducer.args[0], reducer.id);
   const inPrologue = new Set(loop.prologue);
@@ -73,7 +77,7 @@ export function reduceKernel(kernel: Kernel, layout: ArenaLayout, loop: ReduceLo
   }
 
   const dense = stridesOf(domain);
-  const epi = new KernelBody(layout, kernel, "q", (a) => checkRank(kernel, a, nd, "reduction's domain"), outer, dense);
+  const epi = new KernelBody(layout, kernel, "q", (a) => checkRank(kernel, a, nd, "reduction's domain"), outer, dense, rounding);
   epi.bind(reducer.id, "red");
   for (const id of loop.epilogue) epi.compute(id);
   for (const id of kernel.stores) if (!inPrologue.has(id)) epi.read(id, id);
