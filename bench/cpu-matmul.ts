@@ -2,27 +2,30 @@
  * The CPU backend's f32 matmul, 1024³ by default, with each operand plain or transposed
  * (a transposed operand is a strided access, as every backward pass reads it).
  *
- *   npx tsx bench/cpu-matmul.ts [--n 1024] [--threads 1,2] [--iters 10] [--relaxed-simd]
+ *   npx tsx bench/cpu-matmul.ts [--n 1024] [--threads 1,2] [--iters 10] [--warmup 3] [--no-fma]
  *
  * GFLOP/s = 2n³ / median time of the matmul kernel alone (`profile`), and of a whole step
  * (inputs copied in, C copied out, as W5 times it). OpenBLAS reaches ~340 GFLOP/s on 2 cores
  * of this machine (WORKLOADS.md), ~175 on one.
+ *
+ * The GEMM fuses multiply and add by default (on Node 20 the backend turns on V8's relaxed
+ * SIMD for it); --no-fma lowers with a multiply then an add, as before that default.
+ * (--relaxed-simd, which turned the feature on by hand, is still accepted and changes nothing.)
+ * With threads, a GEMM step first alternates split and one-thread runs for about six calls
+ * (fast/threads.ts, SplitChooser); --warmup 10 or more times its settled choice.
  */
-import v8 from "node:v8";
 import { spec, t, trace, type HostTensor } from "@adjoint/ir";
 import type { Kernel, Plan } from "@adjoint/passes";
-import { gemmUsesFma, lowerCpu } from "@adjoint/backend-cpu";
+import { gemmUsesFma, lowerCpu, withGemmFma } from "@adjoint/backend-cpu";
 import { uniform } from "./workloads/data";
 
 const args = process.argv.slice(2);
-// --relaxed-simd: turn on V8's relaxed SIMD (fused multiply-add in the GEMM) before the first
-// lowering, as Node 22 has by default; a comparison figure, not the default (it is a V8 flag)
-if (args.includes("--relaxed-simd")) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+const fma = !args.includes("--no-fma");
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const n = Number(opt("n", "1024")), iters = Number(opt("iters", "10"));
+const n = Number(opt("n", "1024")), iters = Number(opt("iters", "10")), warmup = Number(opt("warmup", "3"));
 const threadList = opt("threads", "1,2").split(",").map(Number);
 const OPENBLAS_2_CORES = 340;
 
@@ -48,18 +51,19 @@ const inputs: HostTensor[] = [
   { shape: [n, n], dtype: "f32", data: uniform(n * n, 52) },
 ];
 const flops = 2 * n ** 3;
-console.log(`n=${n}, fused multiply-add: ${gemmUsesFma()}, node ${process.version}`);
+const lower = (plan: Plan, threads = 1) => withGemmFma(fma, () => lowerCpu(plan, { threads, profile: true }));
+console.log(`n=${n}, fused multiply-add: ${withGemmFma(fma, gemmUsesFma)}, node ${process.version}`);
 // one untimed lowering first: wasm code starts in V8's baseline tier and is replaced by
 // optimised code only after it has run a while, which otherwise lands in the first variant
 {
-  const warm = lowerCpu(matmulPlan(false, false));
+  const warm = lower(matmulPlan(false, false));
   for (let i = 0; i < 8; i++) warm.run(inputs);
   warm.dispose();
 }
 for (const threads of threadList) {
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
-    const exe = lowerCpu(matmulPlan(ta, tb), { threads, profile: true });
-    for (let i = 0; i < 3; i++) exe.run(inputs);
+    const exe = lower(matmulPlan(ta, tb), threads);
+    for (let i = 0; i < warmup; i++) exe.run(inputs);
     const steps: number[] = [], kernel: number[] = [];
     for (let i = 0; i < iters; i++) {
       const before = exe.profile()[0].ms, t0 = performance.now();

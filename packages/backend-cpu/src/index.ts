@@ -1,4 +1,6 @@
 export { interpret, type InterpretOptions } from "./interpret";
 export type { Precision } from "./storage";
 export { evaluateKernels, type EvaluateKernelsOptions } from "./kernel-eval";
-export { lowerCpu, cpuBackend, gemmUsesFma, scalarSnippets, type CpuExecutable, type CpuOptions, type KernelTime, type ElementwiseOpName } from "./fast";
+export { lowerCpu, scalarSnippets, type CpuExecutable, type CpuOptions, type KernelTime, type ElementwiseOpName } from "./fast";
+export { cpuBackend, type CpuBackend, type CpuBackendOptions } from "./fast/backend";
+export { enableFma, gemmUsesFma, withGemmFma } from "./fast/wasm/gemm-runtime";

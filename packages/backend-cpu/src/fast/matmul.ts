@@ -3,6 +3,7 @@ import type { Kernel, KernelLoop } from "@adjoint/passes";
 import { checkRank, pointwiseKernel, type GeneratedKernel } from "./codegen/pointwise";
 import type { ArenaLayout, ValueLoc } from "./layout";
 import { loopRunner, type Runtime, type StepPlan } from "./step";
+import { SplitChooser } from "./threads";
 import { MR, NR, TASK } from "./wasm/gemm-runtime";
 
 type MatmulLoop = Extract<KernelLoop, { kind: "matmul" }>;
@@ -71,26 +72,31 @@ export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop
   const aOffs = batchOffsets(batch, sa), bOffs = batchOffsets(batch, sb);
   if (node.type.dtype !== "f32") return intMatmul(kernel, epilogue, { m, n, k, sa, sb, nb, aBase: aLoc.elem + a.offset, bBase: bLoc.elem + b.offset, aOffs, bOffs, c: cLoc.elem });
 
-  // task records: one per batch item, or per row / column range of each when threads help
+  // task records: one per batch item for the calling thread alone, then (when threads may
+  // help) row or column ranges of each item for the threads to share
   const flops = 2 * count * k;
   const parts = threads > 1 && flops >= PARALLEL_FLOPS ? Math.ceil((2 * threads) / aOffs.length) : 1;
-  const tasks: number[] = [];
+  const alone: number[] = [], split: number[] = [];
   aOffs.forEach((ao, bi) => {
     const aBase = (aLoc.elem + a.offset + ao) * 4, bBase = (bLoc.elem + b.offset + bOffs[bi]) * 4, cBase = (cLoc.elem + bi * m * n) * 4;
     const [ars, acs, bcs, brs] = [sa[nb] * 4, sa[nb + 2] * 4, sb[nb + 1] * 4, sb[nb + 2] * 4];
+    alone.push(m, n, k, aBase, ars, acs, bBase, brs, bcs, cBase, n * 4);
     if (parts > 1 && m >= n) {
-      for (const [r0, r1] of ranges(m, parts, MR)) tasks.push(r1 - r0, n, k, aBase + r0 * ars, ars, acs, bBase, brs, bcs, cBase + r0 * n * 4, n * 4);
+      for (const [r0, r1] of ranges(m, parts, MR)) split.push(r1 - r0, n, k, aBase + r0 * ars, ars, acs, bBase, brs, bcs, cBase + r0 * n * 4, n * 4);
     } else if (parts > 1) {
-      for (const [c0, c1] of ranges(n, parts, NR)) tasks.push(m, c1 - c0, k, aBase, ars, acs, bBase + c0 * bcs, brs, bcs, cBase + c0 * 4, n * 4);
-    } else tasks.push(m, n, k, aBase, ars, acs, bBase, brs, bcs, cBase, n * 4);
+      for (const [c0, c1] of ranges(n, parts, NR)) split.push(m, c1 - c0, k, aBase, ars, acs, bBase + c0 * bcs, brs, bcs, cBase + c0 * 4, n * 4);
+    }
   });
+  const tasks = [...alone, ...split];
   return {
     kernel,
     generated: epilogue ? [epilogue] : [],
     tasks,
     instantiate(rt: Runtime, at) {
       const epi = epilogue ? loopRunner(rt, at.fn, epilogue) : () => {};
-      const first = at.task, nTasks = tasks.length / TASK;
+      const first = at.task, nAlone = alone.length / TASK;
+      // the threads share the split records, or else the batch items
+      const [shareFirst, nShared] = split.length ? [first + nAlone, split.length / TASK] : [first, nAlone];
       const { F, pool, gemmTask } = rt;
       if (count === 0) return epi;
       if (k === 0) {
@@ -99,14 +105,23 @@ export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop
           epi();
         };
       }
-      if (pool && nTasks > 1) {
+      const runAlone = () => {
+        for (let t = 0; t < nAlone; t++) gemmTask(rt.tasks, first + t);
+      };
+      if (pool && nShared > 1) {
+        const chooser = new SplitChooser();
+        const runShared = () => {
+          const before = pool.workerChunks;
+          pool.runGemm(shareFirst, nShared);
+          return pool.workerChunks > before;
+        };
         return () => {
-          pool.runGemm(first, nTasks);
+          chooser.run(runShared, runAlone);
           epi();
         };
       }
       return () => {
-        for (let t = 0; t < nTasks; t++) gemmTask(rt.tasks, first + t);
+        runAlone();
         epi();
       };
     },

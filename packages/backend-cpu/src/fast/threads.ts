@@ -176,3 +176,58 @@ export class ThreadPool {
     }
   }
 }
+
+/** Weight of the newest time in a mode's smoothed time. */
+const SMOOTHING = 0.25;
+/** Every this many calls, the mode that currently looks slower is run once to refresh its time. */
+const REPROBE = 8;
+/** Calls after which split times count even if no worker took part (they may never start). */
+const EXPLORE_LIMIT = 16;
+
+/**
+ * Chooses, call by call, whether a step runs split across the threads or on the calling thread
+ * alone, from both modes' measured times. Splitting a GEMM pays when the second vCPU is idle
+ * (1.9× measured here), but two vCPUs may be one core's hyperthreads sharing its FMA units,
+ * and when another process holds a vCPU, a worker descheduled mid-chunk makes the calling
+ * thread wait for it (1.6–2.7× slower measured beside one busy process): then the split loses.
+ * Both modes give the same bits (every output element is computed by the same code in the
+ * same order), so the choice only moves time. The modes alternate until each has two times
+ * (a mode's first time, in V8's baseline tier, and split times while the workers are still
+ * starting are not counted); then the faster-looking one runs and the other is retried now and then.
+ */
+export class SplitChooser {
+  /** `now` is the clock in ms (a parameter so that tests can drive it). */
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** Smoothed ms per call of [one thread, split]; NaN until measured. */
+  private readonly ms = [NaN, NaN];
+  /** Runs of each mode that counted, the first one's time dropped. */
+  private readonly runs = [0, 0];
+  private calls = 0;
+
+  /** Runs `split` (which returns whether another thread took part) or `alone`, whichever looks faster, and times it. */
+  run(split: () => boolean, alone: () => void): void {
+    const [mode, retry] = this.pick();
+    const t0 = this.now();
+    let helped = true;
+    if (mode === 1) helped = split();
+    else alone();
+    if (mode === 1 && !helped && this.calls <= EXPLORE_LIMIT) return; // the workers had not started: not a split's time
+    this.record(mode, this.now() - t0, retry);
+  }
+
+  /** The mode to run, and whether it is a retry of the slower-looking one. */
+  private pick(): [0 | 1, boolean] {
+    const c = this.calls++;
+    if (c < EXPLORE_LIMIT && (this.runs[0] < 3 || this.runs[1] < 3)) return [c & 1 ? 0 : 1, false];
+    const faster = this.ms[1] <= this.ms[0] ? 1 : 0;
+    return c % REPROBE === 0 ? [faster ? 0 : 1, true] : [faster, false];
+  }
+
+  private record(mode: 0 | 1, ms: number, retry: boolean): void {
+    if (this.runs[mode]++ === 0) return;
+    const prev = this.ms[mode];
+    // a retry's time replaces an estimate that is REPROBE calls old, so a mode that has become fast is taken back at once
+    this.ms[mode] = Number.isNaN(prev) || retry ? ms : prev + SMOOTHING * (ms - prev);
+  }
+}
