@@ -1,23 +1,22 @@
 /**
  * Workloads W1–W5 (/work/shared/bench/WORKLOADS.md) on the fast CPU backend.
  *
- *   npx tsx bench/cpu-workloads.ts [--threads N] [--iters 10] [--warmup 3] [--relaxed-simd] [--fast-math] [W1 W2 ...]
+ *   npx tsx bench/cpu-workloads.ts [--threads N] [--iters 10] [--warmup 3] [--no-fma] [--fast-math] [W1 W2 ...]
  *
  * --fast-math lowers with `fastMath: true` (fast exp/log/sin/cos/tanh, within 1 f32 ulp).
+ * --no-fma keeps the GEMM's multiply then add (the default fuses them: relaxed SIMD, which the
+ * backend turns on in V8 where needed).
  *
  * A step runs the lowered plan and copies every output back (the loss and all gradients).
  * Prints one `RESULT {json}` line per workload, like the peers' scripts, with the loss and
  * Σ|grad| checked against the reference values.
  */
-import v8 from "node:v8";
 import os from "node:os";
-import { lowerCpu } from "@adjoint/backend-cpu";
+import { lowerCpu, withGemmFma } from "@adjoint/backend-cpu";
 import { REFERENCE, WORKLOADS, checksum, prepare, type Workload } from "./workloads/prepare";
 
 const args = process.argv.slice(2);
-// --relaxed-simd: turn on V8's relaxed SIMD (fused multiply-add in the GEMM) before the first
-// lowering, as Node 22 has by default; a comparison figure, not the default (it is a V8 flag)
-if (args.includes("--relaxed-simd")) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+const fma = !args.includes("--no-fma");
 const opt = (name: string, dflt: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
@@ -32,13 +31,13 @@ const median = (xs: number[]) => {
 };
 
 for (const w of chosen.length ? chosen : WORKLOADS) {
-  const prepared = prepare(w, threads);
+  const prepared = withGemmFma(fma, () => prepare(w, threads));
   let p = prepared;
   if (fastMath) {
     // prepare lowers without options: lower its plan again with the flag (compile_ms then covers only this lowering)
     prepared.exe.dispose();
     const t0 = performance.now();
-    const exe = lowerCpu(prepared.plan, { threads, fastMath });
+    const exe = withGemmFma(fma, () => lowerCpu(prepared.plan, { threads, fastMath }));
     p = { ...prepared, exe, compileMs: performance.now() - t0 };
   }
   const warm: number[] = [];
@@ -57,7 +56,7 @@ for (const w of chosen.length ? chosen : WORKLOADS) {
   const got = checksum(w, out), ref = REFERENCE[w];
   const rel = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.abs(a - b) / Math.abs(b));
   const result = {
-    peer: "adjoint", backend: "cpu", threads, workload: w, relaxed_simd: args.includes("--relaxed-simd"), fast_math: fastMath,
+    peer: "adjoint", backend: "cpu", threads, workload: w, fma, fast_math: fastMath,
     median_ms: median(times), min_ms: Math.min(...times), warmup_ms: warm, compile_ms: p.compileMs,
     kernels: p.exe.kernels, arena_bytes: p.exe.arena.byteLength, planned_bytes: p.plan.memory.arenaBytes,
     loss: got.loss, sum_abs_grad: got.sumAbs, loss_rel_err: rel(got.loss, ref.loss), sum_abs_rel_err: rel(got.sumAbs, ref.sumAbs),
