@@ -13,6 +13,7 @@ import { loopRunner, type Runtime, type StepPlan } from "./step";
 import { ThreadPool, type KernelFn } from "./threads";
 import { wasm } from "./wasm/api";
 import { TASK, gemmConsts, gemmModule, packingBytes, type GemmFn } from "./wasm/gemm-runtime";
+import { SimdKernels } from "./wasm/simd-module";
 
 /** Options of `lowerCpu`. */
 export interface CpuOptions {
@@ -26,10 +27,18 @@ export interface CpuOptions {
    * Generated loops call fast JS versions of exp, log, sin, cos and tanh (and so sigmoid):
    * each f32 result within 1 ulp of the interpreter's, special values identical (see
    * fast/fast-math.ts); and keep f32 intermediates in doubles, rounding to f32 only where
-   * it can matter (stores, comparisons, overflow: codegen/f32-rounding.ts). Default false:
+   * it can matter (stores, comparisons, overflow: codegen/f32-rounding.ts). Kernels that
+   * qualify run as wasm SIMD instead (see `simd`): f32 ops rounded one by one, exp, log and
+   * tanh within 1 ulp, sin, cos and sigmoid within 2, special values identical. Default false:
    * loops call Math.* and round every op exactly as the interpreter does.
    */
   readonly fastMath?: boolean;
+  /**
+   * With `fastMath`, run qualifying elementwise and reduction kernels as WebAssembly SIMD
+   * (f32x4, wasm/simd-*.ts: f32 per-op rounding, polynomial transcendentals within
+   * simd-math.ts's MAX_ULP). Default true; ignored without `fastMath`.
+   */
+  readonly simd?: boolean;
 }
 
 /** Time spent in one kernel over the runs so far. */
@@ -56,6 +65,8 @@ export interface CpuExecutable {
   profile(): KernelTime[];
   /** Chunks of parallel work run so far by the worker threads (0 with one thread). */
   readonly workerChunks: number;
+  /** Kernels that run as wasm SIMD (`fastMath` with `simd`), 0 otherwise. */
+  readonly simdKernels: number;
 }
 
 /** A structured kernel's step: one generated loop. */
@@ -90,7 +101,7 @@ function planStep(kernel: Kernel, layout: ArenaLayout, threads: number, fastMath
       return "partial" in r ? splitReduceStep(kernel, r) : loopStep(kernel, r);
     }
     case "matmul":
-      return matmulStep(kernel, layout, loop, threads);
+      return matmulStep(kernel, layout, loop, threads, fastMath);
     case "opaque": {
       const o = opaqueNode(kernel, layout, loop.node);
       const rewritten = rewriteOpaque(o);
@@ -133,7 +144,11 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
   materialiseSources.place(plan, layout);
   const maxN = widestMatmul(plan, layout);
   const pack = maxN > 0 ? layout.reservePerThread(packingBytes(maxN).total, threads) : { base: 0, stride: 0 };
-  const steps = plan.kernels.map((k) => planStep(k, layout, threads, opts.fastMath ?? false));
+  const simd = opts.fastMath && opts.simd !== false ? new SimdKernels(layout, threads) : undefined;
+  const steps = plan.kernels.map((k) => {
+    const step = planStep(k, layout, threads, opts.fastMath ?? false);
+    return simd ? simd.wrap(k, step) : step;
+  });
 
   const bytes = layout.totalBytes;
   if (bytes >= 2 ** 31) throw new AdjointError(`@${plan.graph.name}: the CPU arena would need ${bytes} bytes; the limit is 2 GiB`);
@@ -157,11 +172,13 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
     const o = i * TASK;
     gemm!(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5], t[o + 6], t[o + 7], t[o + 8], t[o + 9], t[o + 10], pa, pb, tile, KC, MC, NC);
   };
-  // workers only when some loop or GEMM is big enough to be split (see loopRunner, matmulStep)
-  const parallel = generated.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || steps.some((s) => s.tasks.length > TASK);
+  // workers only when some loop or GEMM is big enough to be split (see loopRunner, matmulStep); SIMD kernels run on this thread
+  const jsLoops = steps.filter((s) => !simd?.runs(s)).flatMap((s) => s.generated);
+  const parallel = jsLoops.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || steps.some((s) => s.tasks.length > TASK);
   const pool = threads > 1 && parallel
     ? new ThreadPool(threads, { memory, module, sources: generated.map((g) => g.source), tasks, gemmConsts: (t) => gemmConsts(pack.base + t * pack.stride, maxN) }, { fns, tasks, gemmTask, ...views })
     : undefined;
+  simd?.instantiate(memory, shared);
   const rt: Runtime = { ...views, fns, tasks, gemmTask, gemm, pool };
   let fn = 0, task = 0;
   const run = steps.map((s) => {
@@ -185,6 +202,7 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
     kernels: plan.kernels.length,
     arena: buf,
     threads,
+    simdKernels: simd?.count ?? 0,
     sources: generated.map((g) => g.source),
     run(inputs) {
       if (disposed) throw new AdjointError(`run: @${plan.graph.name} was disposed`);

@@ -38,9 +38,10 @@ function ranges(size: number, parts: number, unit: number): [number, number][] {
  * A matmul kernel: the wasm GEMM per batch item (operands packed first, so any strides,
  * transposed included, run the same micro-kernel), then the epilogue as a generated loop
  * over the output. The product goes straight to the matmul's own slot when it is stored and
- * does not overlap an operand, else to scratch.
+ * does not overlap an operand, else to scratch. `fastMath`: the epilogue keeps f32
+ * intermediates in doubles as other loops do (codegen/f32-rounding.ts).
  */
-export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop, threads: number): StepPlan {
+export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop, threads: number, fastMath = false): StepPlan {
   const node = layout.nodes.get(loop.node);
   if (!node || node.op !== "matmul") throw new AdjointError(`kernel ${kernel.id}: matmul loop names %${loop.node}, which is not a matmul node`);
   const who = `kernel ${kernel.id} (matmul %${node.id})`;
@@ -67,6 +68,7 @@ export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop
           kernel, layout, dims: [...batch, m, n], members: loop.epilogue, stores,
           loadStrides: (acc) => checkRank(kernel, acc, nb + 2, "matmul epilogue"),
           prebind: (body, dense) => body.bindStream(node.id, cLoc, dense),
+          fastMath,
         })
       : undefined;
   const aOffs = batchOffsets(batch, sa), bOffs = batchOffsets(batch, sb);

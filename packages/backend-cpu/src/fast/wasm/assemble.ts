@@ -38,12 +38,18 @@ const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...bo
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
+export const F64 = 0x7c;
 
 /** One function body under construction; a local is a number handed out by `local`. */
 export class FnBuilder {
   readonly code: number[] = [];
   private readonly extra: number[] = [];
   constructor(readonly params: readonly number[], readonly results: readonly number[] = []) {}
+
+  /** Locals declared so far, parameters excluded. */
+  get localCount(): number {
+    return this.extra.length;
+  }
 
   /** A fresh local of type `type`; parameters are locals 0..params.length-1. */
   local(type: number): number {
@@ -87,6 +93,35 @@ export class FnBuilder {
   /** a*b + c, fused where the hardware has FMA (relaxed SIMD). */
   f32x4Madd() { return this.simd(0x105); }
   call(fn: number) { return this.op(0x10, ...uleb(fn)); }
+
+  // --- added for the SIMD elementwise kernels (simd-*.ts) ---
+  /** A 128-bit constant of four equal f32 lanes. */
+  f32x4Const(v: number) {
+    const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+    return this.simd(0x0c, ...b);
+  }
+  /** A 128-bit constant of four equal i32 lanes. */
+  i32x4Const(v: number) {
+    const b = new Uint8Array(new Int32Array([v, v, v, v]).buffer);
+    return this.simd(0x0c, ...b);
+  }
+  /** A SIMD instruction by its opcode after the 0xfd prefix (the named table below lists the ones used). */
+  v(sub: number) { return this.simd(sub); }
+  /** One f32 into lane 0, zeros elsewhere. */
+  v128Load32Zero(offset = 0) { return this.simd(0x5c, 2, ...uleb(offset)); }
+  /** Stores lane `lane` as one f32. */
+  v128Store32Lane(offset: number, lane: number) { return this.simd(0x5a, 2, ...uleb(offset), lane); }
+  // lane access, shuffles and the scalar conversions the SIMD kernels' folds and fallbacks use
+  f32x4ExtractLane(lane: number) { return this.simd(0x1f, lane); }
+  f32x4ReplaceLane(lane: number) { return this.simd(0x20, lane); }
+  f64x2ExtractLane(lane: number) { return this.simd(0x21, lane); }
+  f64x2ReplaceLane(lane: number) { return this.simd(0x22, lane); }
+  /** i8x16.shuffle with 16 lane indices. */
+  shuffle(lanes: readonly number[]) { return this.simd(0x0d, ...lanes); }
+  f64Add() { return this.op(0xa0); }
+  f64PromoteF32() { return this.op(0xbb); }
+  f32DemoteF64() { return this.op(0xb6); }
+  i32Mul() { return this.op(0x6c); }
 
   /** `block ... end`; `br 0` inside leaves it. */
   block(body: () => void) { this.op(0x02, 0x40); body(); return this.op(0x0b); }
@@ -157,6 +192,53 @@ export function encodeModule(fns: readonly { name?: string; fn: FnBuilder }[], m
     ...section(1, vec(types)),
     ...section(2, imports),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(7, vec(exports)),
+    ...section(10, vec(fns.map(({ fn }) => fn.encode()))),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/** Opcodes (after 0xfd) of the SIMD instructions `FnBuilder.v` emits, by their spec names. */
+export const SIMD = {
+  f32x4_splat: 0x13, f64x2_splat: 0x14, i32x4_splat: 0x11,
+  f32x4_eq: 0x41, f32x4_ne: 0x42, f32x4_lt: 0x43, f32x4_gt: 0x44, f32x4_le: 0x45, f32x4_ge: 0x46,
+  v128_not: 0x4d, v128_and: 0x4e, v128_andnot: 0x4f, v128_or: 0x50, v128_xor: 0x51, v128_bitselect: 0x52, v128_any_true: 0x53,
+  f32x4_demote_f64x2_zero: 0x5e, f64x2_promote_low_f32x4: 0x5f,
+  f32x4_floor: 0x68, f32x4_nearest: 0x6a,
+  i32x4_eq: 0x37, i32x4_lt_s: 0x39, i32x4_gt_s: 0x3b,
+  i32x4_shl: 0xab, i32x4_shr_s: 0xac, i32x4_shr_u: 0xad, i32x4_add: 0xae, i32x4_sub: 0xb1,
+  f32x4_abs: 0xe0, f32x4_neg: 0xe1, f32x4_sqrt: 0xe3, f32x4_add: 0xe4, f32x4_sub: 0xe5, f32x4_mul: 0xe6, f32x4_div: 0xe7,
+  f32x4_min: 0xe8, f32x4_max: 0xe9, f32x4_pmin: 0xea, f32x4_pmax: 0xeb,
+  f64x2_add: 0xf0,
+  i32x4_trunc_sat_f32x4_s: 0xf8, f32x4_convert_i32x4_s: 0xfa,
+} as const;
+
+/** A function imported from the host: `env.<name>` with f64 params and results. */
+export interface HostImport {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+}
+
+/**
+ * `encodeModule` with host functions imported first: they take function indices
+ * 0..imports.length-1, so defined function i has index imports.length + i.
+ */
+export function encodeModuleWithImports(fns: readonly { name?: string; fn: FnBuilder }[], memory: { shared: boolean }, imports: readonly HostImport[]): Uint8Array {
+  const sig = (params: readonly number[], results: readonly number[]) => [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];
+  const types = [...imports.map((h) => sig(h.params, h.results)), ...fns.map(({ fn }) => sig(fn.params, fn.results))];
+  const limits = memory.shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1];
+  const imp = vec([
+    ...imports.map((h, i) => [...name("env"), ...name(h.name), 0x00, ...uleb(i)]),
+    [...name("env"), ...name("memory"), 0x02, ...limits],
+  ]);
+  const k = imports.length;
+  const exports = fns.flatMap(({ name: n }, i) => (n ? [[...name(n), 0x00, ...uleb(k + i)]] : []));
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, imp),
+    ...section(3, vec(fns.map((_, i) => uleb(k + i)))),
     ...section(7, vec(exports)),
     ...section(10, vec(fns.map(({ fn }) => fn.encode()))),
   ];

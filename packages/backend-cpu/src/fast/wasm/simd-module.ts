@@ -1,0 +1,102 @@
+/**
+ * The wasm SIMD kernels of one executable (`fastMath` only): every qualifying kernel
+ * (simd-kernel.ts) becomes one exported function of a single module, instantiated on the
+ * executable's arena memory, and runs on the calling thread. The kernel's JavaScript loop is
+ * still generated (kept in `sources` for dumps, and so worker threads, which compile every
+ * source, see the same list).
+ */
+import type { Kernel } from "@adjoint/passes";
+import type { ArenaLayout } from "../layout";
+import { PARALLEL_WORK } from "../codegen/pointwise";
+import type { StepPlan } from "../step";
+import { encodeModuleWithImports, type FnBuilder } from "./assemble";
+import { wasm, type WasmMemory } from "./api";
+import { emitProgram } from "./simd-emit";
+import { simdProgram, type SimdProgram } from "./simd-kernel";
+import { MATH_IMPORTS } from "./simd-math";
+
+type RangeFn = (lo: number, hi: number) => void;
+
+/** Host function indices the programs call (the module imports MATH_IMPORTS first). */
+const IMPORTS = { sin: 0, cos: 1 };
+
+/** The bytes of a module exporting `k<i>` for function i. */
+function moduleBytes(fns: readonly FnBuilder[], shared: boolean): Uint8Array {
+  return encodeModuleWithImports(fns.map((fn, i) => ({ name: `k${i}`, fn })), { shared }, MATH_IMPORTS);
+}
+
+/** The bytes of a module exporting `k<i>` for program i (tests run programs alone with it). */
+export const simdModuleBytes = (programs: readonly SimdProgram[], shared: boolean): Uint8Array =>
+  moduleBytes(programs.map((p) => emitProgram(p, IMPORTS)), shared);
+
+/**
+ * Locals one function may declare: wasm allows 50,000, and V8 compiles huge functions slowly;
+ * a body this long (thousands of ops) keeps its JavaScript loop, which shares locals.
+ */
+const MAX_LOCALS = 20_000;
+
+/** Collects an executable's SIMD kernels while steps are planned; `instantiate` once the arena exists. */
+export class SimdKernels {
+  private readonly programs: FnBuilder[] = [];
+  private fns: RangeFn[] = [];
+  /** Why each kernel that stayed in JavaScript did (kernel id → reason), for dumps and tests. */
+  readonly declined = new Map<number, string>();
+
+  constructor(private readonly layout: ArenaLayout, private readonly threads: number) {}
+
+  private readonly wrapped = new WeakSet<StepPlan>();
+
+  /** True for a step `wrap` made SIMD. */
+  runs(step: StepPlan): boolean {
+    return this.wrapped.has(step);
+  }
+
+  /** Kernels that run as wasm SIMD. */
+  get count(): number {
+    return this.programs.length;
+  }
+
+  /** `js` (the kernel's JavaScript step) made to run in wasm SIMD when the kernel qualifies; else `js`. */
+  wrap(kernel: Kernel, js: StepPlan): StepPlan {
+    if (kernel.loop.kind !== "elementwise" && kernel.loop.kind !== "reduce") return js;
+    const decline = (reason: string) => (this.declined.set(kernel.id, reason), js);
+    const p = simdProgram(kernel, this.layout);
+    if ("reason" in p) return decline(p.reason);
+    // a loop the JavaScript would split across worker threads stays JavaScript on every thread
+    // (workers cannot run these modules yet; mixing would make results depend on who ran a chunk)
+    const single = js.generated.length === 1 ? js.generated[0] : undefined;
+    if (this.threads > 1 && single && single.work >= PARALLEL_WORK && single.extent > 1) return decline("split across worker threads");
+    const fn = emitProgram(p, IMPORTS);
+    if (fn.localCount > MAX_LOCALS) return decline(`${fn.localCount} wasm locals`);
+    const index = this.programs.push(fn) - 1;
+    const note = `// kernel ${kernel.id} runs as wasm SIMD (simd-module.ts, function k${index}); this JavaScript loop is its equivalent\n`;
+    const step: StepPlan = {
+      ...js,
+      generated: js.generated.map((g) => ({ ...g, source: note + g.source })),
+      // the whole range on the calling thread (a one-point reduction's JavaScript partial sums are not used)
+      instantiate: (rt, at) => {
+        const run = this.fns[index];
+        if (!run) return js.instantiate(rt, at); // an engine without wasm SIMD: the JavaScript loop
+        return () => run(0, p.extent);
+      },
+    };
+    this.wrapped.add(step);
+    return step;
+  }
+
+  /** Compiles the module and binds its functions to `memory` (shared when the executable has threads). */
+  instantiate(memory: WasmMemory, shared: boolean): void {
+    if (this.programs.length === 0) return;
+    const bytes = moduleBytes(this.programs, shared);
+    if (!wasm.validate(bytes)) {
+      // an engine without wasm SIMD: every step falls back to its JavaScript loop (see `wrap`),
+      // on the calling thread (the worker pool was sized without these steps)
+      this.programs.length = 0;
+      return;
+    }
+    const module = new wasm.Module(bytes);
+    const env = { memory, ...Object.fromEntries(MATH_IMPORTS.map((m) => [m.name, m.fn])) };
+    const exports = new wasm.Instance(module, { env }).exports;
+    this.fns = this.programs.map((_, i) => exports[`k${i}`] as RangeFn);
+  }
+}
