@@ -197,21 +197,22 @@ describe("a gelu layer's forward and backward (the tanh approximation)", () => {
 });
 
 describe("threads", () => {
-  it("a one-point reduction runs in SIMD on the calling thread; a loop split across workers stays JavaScript", () => {
+  it("with 2 threads a one-point reduction and a loop big enough to split both run in SIMD on the calling thread", () => {
     const n = 1 << 18;
     const g = trace((a: Tensor) => [t.sum(t.exp(t.neg(t.mul(a, a)))), t.tanh(t.mul(t.sin(a), 3))], [spec([n])]);
     const x = random([n], 9);
     const exe = lowerCpu(planKernels(fuseKernels(g)), { fastMath: true, threads: 2 });
     try {
       const kinds = exe.sources.map((s) => s.includes("runs as wasm SIMD"));
-      expect(exe.simdKernels).toBe(1);
-      expect(kinds.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+      expect(exe.simdKernels).toBe(2);
+      expect(kinds.every(Boolean), "every loop source is a SIMD kernel's JavaScript equivalent").toBe(true);
       const want = interpret(g, [x]);
       for (let r = 0; r < 3; r++) {
         const out = exe.run([x]);
         expectClose(out[0], want[0], 1e-5, "sum");
         expectClose(out[1], want[1], 1e-6, "tanh");
       }
+      expect(exe.workerChunks, "no loop was left to split across workers").toBe(0);
     } finally {
       exe.dispose();
     }

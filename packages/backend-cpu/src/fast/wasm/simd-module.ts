@@ -35,6 +35,9 @@ export const simdModuleBytes = (programs: readonly SimdProgram[], shared: boolea
  */
 const MAX_LOCALS = 20_000;
 
+/** Thread counts up to which a SIMD kernel on one thread is preferred to a split JavaScript loop. */
+const SIMD_OVER_THREADS = 4;
+
 /** Collects an executable's SIMD kernels while steps are planned; `instantiate` once the arena exists. */
 export class SimdKernels {
   private readonly programs: FnBuilder[] = [];
@@ -62,10 +65,12 @@ export class SimdKernels {
     const decline = (reason: string) => (this.declined.set(kernel.id, reason), js);
     const p = simdProgram(kernel, this.layout);
     if ("reason" in p) return decline(p.reason);
-    // a loop the JavaScript would split across worker threads stays JavaScript on every thread
-    // (workers cannot run these modules yet; mixing would make results depend on who ran a chunk)
+    // workers cannot run these modules yet, so a SIMD kernel runs whole on the calling thread.
+    // One SIMD thread does about four JavaScript threads' work (W4's kernel: 40.7 -> 10.8 ms),
+    // so it beats the JavaScript loop split across up to SIMD_OVER_THREADS threads (W3 on 2
+    // threads: 133-151 -> 121-129 ms); with more threads a loop big enough to split stays JavaScript.
     const single = js.generated.length === 1 ? js.generated[0] : undefined;
-    if (this.threads > 1 && single && single.work >= PARALLEL_WORK && single.extent > 1) return decline("split across worker threads");
+    if (this.threads > SIMD_OVER_THREADS && single && single.work >= PARALLEL_WORK && single.extent > 1) return decline("split across worker threads");
     const fn = emitProgram(p, IMPORTS);
     if (fn.localCount > MAX_LOCALS) return decline(`${fn.localCount} wasm locals`);
     const index = this.programs.push(fn) - 1;
