@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PEERS=${PEERS:-/tmp/peers}
 rounds=${1:-2}; shift || true
 workloads=${*:-W1 W2 W3 W3oh W4 W5}
-median() { grep '^RESULT' | sed -E 's/.*"median_ms":([0-9.]+).*/\1/' | head -1; }
+median() { grep '^RESULT' | sed -E 's/.*"median_ms": ?([0-9.]+).*/\1/' | head -1; }
 adjoint() { npx tsx bench/cpu-workloads.ts --iters 10 --warmup 3 "$@" 2>/dev/null | median; }
 jaxjs() { (cd "$PEERS" && node jaxjs.mjs --device wasm --iters 10 --warmup 3 "$@" 2>/dev/null | median); }
 echo "# $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg), node $(node --version)"
@@ -18,6 +18,7 @@ for r in $(seq "$rounds"); do
     mode=jit; [ "$w" = W3 ] && mode=eager
     echo "round $r $w adjoint-1t $(adjoint --threads 1 "$w")"
     echo "round $r $w adjoint-2t $(adjoint --threads 2 "$w")"
+    echo "round $r $w adjoint-1t-fastmath $(adjoint --threads 1 --fast-math "$w")"
     echo "round $r $w adjoint-2t-fastmath $(adjoint --threads 2 --fast-math "$w")"
     echo "round $r $w jaxjs-$mode $(jaxjs --mode $mode "$w")"
     echo "round $r $w jaxjs-$mode-2workers $(jaxjs --mode $mode --workers 2 "$w")"

@@ -3,7 +3,7 @@
  * per-run times over `--iters` runs after warm-up), slowest first, with its loop and, for
  * matmuls, GFLOP/s (GEMM and epilogue together).
  *
- *   npx tsx bench/cpu-profile.ts W3 [--threads 1] [--iters 10] [--top 25]
+ *   npx tsx bench/cpu-profile.ts W3 [--threads 1] [--iters 10] [--top 25] [--fast-math [--no-simd]]
  */
 import { lowerCpu } from "@adjoint/backend-cpu";
 import { prepare, type Workload } from "./workloads/prepare";
@@ -18,7 +18,8 @@ const [threads, iters, top] = [opt("threads", 1), opt("iters", 10), opt("top", 2
 
 const p = prepare(w, 1);
 p.exe.dispose();
-const exe = lowerCpu(p.plan, { threads, profile: true });
+const fastMath = args.includes("--fast-math"), simd = !args.includes("--no-simd");
+const exe = lowerCpu(p.plan, { threads, profile: true, fastMath, simd });
 for (let i = 0; i < 3; i++) exe.run(p.inputs);
 const per: number[][] = p.plan.kernels.map(() => []);
 const totals: number[] = [];

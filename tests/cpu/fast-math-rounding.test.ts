@@ -12,9 +12,12 @@ import { MAX_LOCALS } from "../../packages/backend-cpu/src/fast/codegen/register
 import { randomCase } from "../fuse/random-graph";
 import { expectBitwise, expectClose, idsOf, planOf, random, tensor } from "./util";
 
-/** Lowers `plan` with `opts`, runs it once; outputs and generated sources. */
+/**
+ * Lowers `plan` with `opts`, runs it once; outputs and generated sources. The rules are the
+ * JavaScript loops', so fastMath runs without SIMD kernels unless `opts.simd` says otherwise.
+ */
 function run(plan: Plan, inputs: readonly HostTensor[], opts: CpuOptions): { out: HostTensor[]; sources: readonly string[] } {
-  const exe = lowerCpu(plan, opts);
+  const exe = lowerCpu(plan, { simd: false, ...opts });
   try {
     return { out: exe.run(inputs), sources: exe.sources };
   } finally {
@@ -196,6 +199,23 @@ describe("fastMath on the fuzzer's random graphs", () => {
       const want = interpret(c.graph, c.inputs);
       run(fused(c.graph), c.inputs, { fastMath: true, threads: 2 }).out.forEach((got, i) => expectClose(got, want[i], 1e-5, `seed ${seed} output ${i}`));
     }
+  });
+
+  it("with SIMD kernels (and SIMD matmul epilogues), on 1 and 2 threads: 150 seeds", () => {
+    let simd = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const c = randomCase(seed);
+      const plan = planKernels(fuseKernels(c.graph, { maxBuffers: c.maxBuffers, materialize: c.materialize }), { alignment: 64 });
+      const want = interpret(c.graph, c.inputs);
+      const exe = lowerCpu(plan, { fastMath: true, simd: true, threads: seed % 2 ? 1 : 2 });
+      try {
+        simd += exe.simdKernels;
+        exe.run(c.inputs).forEach((got, i) => expectClose(got, want[i], 1e-5, `seed ${seed} output ${i}`));
+      } finally {
+        exe.dispose();
+      }
+    }
+    expect(simd, "SIMD kernels over the 150 seeds").toBeGreaterThan(100);
   });
 });
 

@@ -167,7 +167,8 @@ describe("fused kernels with fastMath against the interpreter", () => {
   for (const c of GRAPHS) {
     it(`${c.name}: fastMath within 2 ulp-ish; default ${c.bitwise ? "bitwise" : "as close"}`, () => {
       const g = c.graph(), inputs = c.inputs(), want = interpret(g, inputs);
-      const fast = runFused(g, inputs, { fastMath: true });
+      // the JavaScript loops' fast math (SIMD kernels: simd-kernels.test.ts)
+      const fast = runFused(g, inputs, { fastMath: true, simd: false });
       const joined = fast.sources.join("\n");
       for (const f of c.fns) expect(joined, `the fast kernels call ${f}`).toContain(f);
       want.forEach((w, i) => expectNear(fast.out[i], w, c.atol[Math.min(i, c.atol.length - 1)], `fastMath output ${i}`));
@@ -182,7 +183,7 @@ describe("fused kernels with fastMath against the interpreter", () => {
     const g = trace((x: Tensor) => t.tanh(t.mul(t.sin(x), t.exp(x))), [spec([big])]);
     const inputs = [random([big], 5)];
     const want = interpret(g, inputs);
-    const exe = lowerCpu(planKernels(fuseKernels(g)), { fastMath: true, threads: 2 });
+    const exe = lowerCpu(planKernels(fuseKernels(g)), { fastMath: true, simd: false, threads: 2 });
     try {
       // run until a worker has taken part (workers start asynchronously), checking every result
       for (let r = 0; r < 3 || (exe.workerChunks === 0 && r < 200); r++) expectNear(exe.run(inputs)[0], want[0], 0, `threads 2, run ${r}`);

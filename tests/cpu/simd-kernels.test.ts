@@ -196,6 +196,35 @@ describe("a gelu layer's forward and backward (the tanh approximation)", () => {
   });
 });
 
+describe("matmul epilogues", () => {
+  it("bias + gelu after a GEMM, and its backward, run their epilogues as SIMD within 1e-5", () => {
+    const gelu = (x: Tensor) => t.mul(t.mul(x, 0.5), t.add(t.tanh(t.mul(t.add(x, t.mul(t.mul(t.mul(x, x), x), 0.044715)), 0.7978845608)), 1));
+    const f = (x: Tensor, w: Tensor, b: Tensor) => t.sum(gelu(t.add(t.matmul(x, w), b)));
+    const g = trace(valueAndGrad(f, { argnums: [0, 1, 2] }) as never, [spec([37, 24]), spec([24, 43]), spec([43])]);
+    const inputs = [random([37, 24], 31), random([24, 43], 32), random([43], 33)];
+    const plan = planKernels(fuseKernels(g), { alignment: 64 });
+    const exe = lowerCpu(plan, { fastMath: true });
+    try {
+      const matmuls = plan.kernels.filter((k) => k.loop.kind === "matmul" && k.loop.epilogue.length > 0).map((k) => k.id);
+      const simdEpilogues = matmuls.filter((id) => exe.sources.some((s) => s.includes(`// kernel ${id} runs as wasm SIMD`)));
+      expect(matmuls.length).toBeGreaterThanOrEqual(1);
+      expect(simdEpilogues, "matmul kernels whose epilogue is SIMD").toEqual(matmuls);
+      const want = interpret(g, inputs);
+      exe.run(inputs).forEach((got, i) => expectClose(got, want[i], 1e-5, `output ${i}`));
+    } finally {
+      exe.dispose();
+    }
+  });
+
+  it("a batched matmul's epilogue (3 × 17 × 9, a residual add and relu) agrees with the interpreter", () => {
+    const g = trace((a: Tensor, b: Tensor, r: Tensor) => t.relu(t.add(t.matmul(a, b), r)), [spec([3, 17, 5]), spec([3, 5, 9]), spec([3, 17, 9])]);
+    const inputs = [random([3, 17, 5], 41), random([3, 5, 9], 42), random([3, 17, 9], 43)];
+    const r = run(g, inputs);
+    expect(r.simd).toBe(1);
+    expectClose(r.out[0], interpret(g, inputs)[0], 1e-6, "relu(a@b + r)");
+  });
+});
+
 describe("threads", () => {
   it("with 2 threads a one-point reduction and a loop big enough to split both run in SIMD on the calling thread", () => {
     const n = 1 << 18;

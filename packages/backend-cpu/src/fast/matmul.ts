@@ -2,7 +2,7 @@ import { AdjointError, DTYPE_BYTES, formatShape, numel, type ValueId } from "@ad
 import type { Kernel, KernelLoop } from "@adjoint/passes";
 import { checkRank, pointwiseKernel, type GeneratedKernel } from "./codegen/pointwise";
 import type { ArenaLayout, ValueLoc } from "./layout";
-import { loopRunner, type Runtime, type StepPlan } from "./step";
+import { loopRunner, type Runtime, type StepIndex, type StepPlan } from "./step";
 import { SplitChooser } from "./threads";
 import { MR, NR, TASK } from "./wasm/gemm-runtime";
 
@@ -90,43 +90,46 @@ export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop
     }
   });
   const tasks = [...alone, ...split];
+  const instantiateWith = (rt: Runtime, at: StepIndex, epi: () => void): (() => void) => {
+    const first = at.task, nAlone = alone.length / TASK;
+    // the threads share the split records, or else the batch items
+    const [shareFirst, nShared] = split.length ? [first + nAlone, split.length / TASK] : [first, nAlone];
+    const { F, pool, gemmTask } = rt;
+    if (count === 0) return epi;
+    if (k === 0) {
+      return () => {
+        F.fill(0, cLoc.elem, cLoc.elem + count);
+        epi();
+      };
+    }
+    const runAlone = () => {
+      for (let t = 0; t < nAlone; t++) gemmTask(rt.tasks, first + t);
+    };
+    if (pool && nShared > 1) {
+      const chooser = new SplitChooser();
+      const runShared = () => {
+        const before = pool.workerChunks;
+        pool.runGemm(shareFirst, nShared);
+        return pool.workerChunks > before;
+      };
+      return () => {
+        chooser.run(runShared, runAlone);
+        epi();
+      };
+    }
+    return () => {
+      runAlone();
+      epi();
+    };
+  };
   return {
     kernel,
     generated: epilogue ? [epilogue] : [],
     tasks,
-    instantiate(rt: Runtime, at) {
-      const epi = epilogue ? loopRunner(rt, at.fn, epilogue) : () => {};
-      const first = at.task, nAlone = alone.length / TASK;
-      // the threads share the split records, or else the batch items
-      const [shareFirst, nShared] = split.length ? [first + nAlone, split.length / TASK] : [first, nAlone];
-      const { F, pool, gemmTask } = rt;
-      if (count === 0) return epi;
-      if (k === 0) {
-        return () => {
-          F.fill(0, cLoc.elem, cLoc.elem + count);
-          epi();
-        };
-      }
-      const runAlone = () => {
-        for (let t = 0; t < nAlone; t++) gemmTask(rt.tasks, first + t);
-      };
-      if (pool && nShared > 1) {
-        const chooser = new SplitChooser();
-        const runShared = () => {
-          const before = pool.workerChunks;
-          pool.runGemm(shareFirst, nShared);
-          return pool.workerChunks > before;
-        };
-        return () => {
-          chooser.run(runShared, runAlone);
-          epi();
-        };
-      }
-      return () => {
-        runAlone();
-        epi();
-      };
-    },
+    instantiate: (rt, at) => instantiateWith(rt, at, epilogue ? loopRunner(rt, at.fn, epilogue) : () => {}),
+    matmulEpilogue: epilogue
+      ? { dims: [...batch, m, n], members: loop.epilogue, stores, product: node.id, productElem: cLoc.elem, instantiate: instantiateWith }
+      : undefined,
   };
 }
 

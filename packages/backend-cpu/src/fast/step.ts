@@ -1,3 +1,4 @@
+import type { Shape, ValueId } from "@adjoint/ir";
 import type { Kernel } from "@adjoint/passes";
 import { PARALLEL_WORK, type GeneratedKernel } from "./codegen/pointwise";
 import type { KernelFn, ThreadPool } from "./threads";
@@ -34,6 +35,20 @@ export interface StepPlan {
   readonly tasks: readonly number[];
   /** Builds the closure that runs this step. */
   instantiate(rt: Runtime, at: StepIndex): () => void;
+  /** A matmul step's elementwise epilogue, which another code generator may run instead (wasm/simd-module.ts). */
+  readonly matmulEpilogue?: MatmulEpilogue;
+}
+
+/** The loop after a GEMM: `members` over `dims` (batch, m, n), reading the product where the GEMM left it. */
+export interface MatmulEpilogue {
+  readonly dims: Shape;
+  readonly members: readonly ValueId[];
+  readonly stores: readonly ValueId[];
+  readonly product: ValueId;
+  /** First f32 element of the product, row-major over `dims`. */
+  readonly productElem: number;
+  /** The step's closure with `epilogue` run in place of the generated loop. */
+  instantiate(rt: Runtime, at: StepIndex, epilogue: () => void): () => void;
 }
 
 

@@ -2,7 +2,7 @@
  * Which fused kernels run as wasm SIMD under `fastMath`, and what they compute, as a small
  * program (simd-emit.ts writes the wasm). A kernel qualifies when it is
  *
- * - elementwise, or a reduce_sum / reduce_max;
+ * - elementwise, a reduce_sum / reduce_max, or a matmul's epilogue (after the GEMM, over its output);
  * - every memory access walks its innermost loop contiguously (stride 1) or not at all (a
  *   broadcast, stride 0) once dims that walk memory together are merged (nest.ts), with at most
  *   one outer loop (rows) of any stride around it: an elementwise domain of ≤ 2 merged dims; a
@@ -17,6 +17,7 @@ import { numel, stridesOf, type Node, type Shape, type ValueId } from "@adjoint/
 import type { Access, Kernel } from "@adjoint/passes";
 import type { ArenaLayout } from "../layout";
 import { mergeDims } from "../codegen/nest";
+import type { MatmulEpilogue } from "../step";
 
 /** The f32 (and mask) ops a SIMD kernel can compute. */
 export const SIMD_OPS = new Set([
@@ -94,6 +95,10 @@ class PhaseBuilder {
   }
   bind(id: ValueId, v: SimdVal): void {
     this.names.set(id, this.push(v));
+  }
+  /** `id` read from f32 element `elem` with `strides` over the loop dims (a value no access describes). */
+  bindLoad(id: ValueId, elem: number, strides: readonly number[]): void {
+    this.bind(id, { kind: "load", stream: this.stream(elem, strides) });
   }
   isMask(id: ValueId): boolean {
     return this.layout.types.get(id)?.dtype === "bool";
@@ -189,11 +194,16 @@ function twoLevel(dims: Shape, streams: readonly { strides: readonly number[] }[
 
 const contiguous = (s: number): 0 | 1 => (s === 0 || s === 1 ? s : no(`an inner stride of ${s}`));
 
-function elementwiseProgram(kernel: Kernel, layout: ArenaLayout, domain: Shape): SimdProgram {
+/** `members` at every point of `domain`, then `stores`; `product` (a matmul epilogue's) is read densely from its element. */
+function elementwiseProgram(
+  kernel: Kernel, layout: ArenaLayout, domain: Shape, members: readonly ValueId[], stores: readonly ValueId[],
+  product?: { readonly id: ValueId; readonly elem: number },
+): SimdProgram {
   const raw: { elem: number; strides: readonly number[] }[] = [];
   const body = new PhaseBuilder(layout, kernel, raw, domain.length);
-  for (const id of kernel.nodes) body.compute(id);
-  for (const id of kernel.stores) body.write(id, stridesOf(domain), numel(domain));
+  if (product) body.bindLoad(product.id, product.elem, stridesOf(domain));
+  for (const id of members) body.compute(id);
+  for (const id of stores) body.write(id, stridesOf(domain), numel(domain));
   const { sizes, strides } = twoLevel(domain, raw, 2);
   const streams = raw.map((r, s) => ({ elem: r.elem, outer: strides[s][0], inner: contiguous(strides[s][1]) }));
   checkStores(body, streams, sizes[1]);
@@ -246,11 +256,18 @@ function checkStores(body: PhaseBuilder, streams: readonly SimdStream[], inner: 
   if (inner > 1 && body.stores.some((st) => streams[st.stream].inner !== 1)) no("a store that does not walk the inner loop");
 }
 
-/** The kernel as a SIMD program, or the reason it keeps its JavaScript loop. */
-export function simdProgram(kernel: Kernel, layout: ArenaLayout): SimdProgram | { readonly reason: string } {
+/**
+ * The kernel as a SIMD program, or the reason it keeps its JavaScript loop. A matmul kernel's
+ * program is its epilogue (`epilogue`, from matmul.ts), run after the GEMM.
+ */
+export function simdProgram(kernel: Kernel, layout: ArenaLayout, epilogue?: MatmulEpilogue): SimdProgram | { readonly reason: string } {
   try {
+    if (epilogue) {
+      if (layout.types.get(epilogue.product)?.dtype !== "f32") return { reason: "an integer matmul" };
+      return elementwiseProgram(kernel, layout, epilogue.dims, epilogue.members, epilogue.stores, { id: epilogue.product, elem: epilogue.productElem });
+    }
     const loop = kernel.loop;
-    if (loop.kind === "elementwise") return elementwiseProgram(kernel, layout, loop.domain);
+    if (loop.kind === "elementwise") return elementwiseProgram(kernel, layout, loop.domain, kernel.nodes, kernel.stores);
     if (loop.kind === "reduce") return reduceProgram(kernel, layout, loop);
     return { reason: `a ${loop.kind} kernel` };
   } catch (e) {

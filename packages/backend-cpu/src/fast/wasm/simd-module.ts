@@ -1,5 +1,5 @@
 /**
- * The wasm SIMD kernels of one executable (`fastMath` only): every qualifying kernel
+ * The wasm SIMD kernels of one executable (`fastMath` only): every qualifying kernel (or matmul epilogue)
  * (simd-kernel.ts) becomes one exported function of a single module, instantiated on the
  * executable's arena memory, and runs on the calling thread. The kernel's JavaScript loop is
  * still generated (kept in `sources` for dumps, and so worker threads, which compile every
@@ -61,9 +61,10 @@ export class SimdKernels {
 
   /** `js` (the kernel's JavaScript step) made to run in wasm SIMD when the kernel qualifies; else `js`. */
   wrap(kernel: Kernel, js: StepPlan): StepPlan {
-    if (kernel.loop.kind !== "elementwise" && kernel.loop.kind !== "reduce") return js;
+    const epilogue = kernel.loop.kind === "matmul" ? js.matmulEpilogue : undefined;
+    if (kernel.loop.kind !== "elementwise" && kernel.loop.kind !== "reduce" && !epilogue) return js;
     const decline = (reason: string) => (this.declined.set(kernel.id, reason), js);
-    const p = simdProgram(kernel, this.layout);
+    const p = simdProgram(kernel, this.layout, epilogue);
     if ("reason" in p) return decline(p.reason);
     // workers cannot run these modules yet, so a SIMD kernel runs whole on the calling thread.
     // One SIMD thread does about four JavaScript threads' work (W4's kernel: 40.7 -> 10.8 ms),
@@ -82,7 +83,7 @@ export class SimdKernels {
       instantiate: (rt, at) => {
         const run = this.fns[index];
         if (!run) return js.instantiate(rt, at); // an engine without wasm SIMD: the JavaScript loop
-        return () => run(0, p.extent);
+        return epilogue ? epilogue.instantiate(rt, at, () => run(0, p.extent)) : () => run(0, p.extent);
       },
     };
     this.wrapped.add(step);
