@@ -60,7 +60,7 @@ for (const w of chosen.length ? chosen : WORKLOADS) {
   const rel = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.abs(a - b) / Math.abs(b));
   const result = {
     peer: "adjoint", backend: "cpu", threads, workload: w, fma, fast_math: fastMath,
-    simd_kernels: p.exe.simdKernels,
+    simd_kernels: p.exe.simdKernels, simd_functions: p.exe.simdFunctions,
     median_ms: median(times), min_ms: Math.min(...times), warmup_ms: warm, compile_ms: p.compileMs,
     kernels: p.exe.kernels, arena_bytes: p.exe.arena.byteLength, planned_bytes: p.plan.memory.arenaBytes,
     loss: got.loss, sum_abs_grad: got.sumAbs, loss_rel_err: rel(got.loss, ref.loss), sum_abs_rel_err: rel(got.sumAbs, ref.sumAbs),

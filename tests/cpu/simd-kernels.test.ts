@@ -225,6 +225,23 @@ describe("matmul epilogues", () => {
   });
 });
 
+describe("shared functions", () => {
+  it("kernels alike but for their addresses (two tanh layers' epilogues) share one wasm function and each reads its own data", () => {
+    const f = (x: Tensor, w1: Tensor, w2: Tensor) => t.sum(t.tanh(t.matmul(t.tanh(t.matmul(x, w1)), w2)));
+    const g = trace(valueAndGrad(f, { argnums: [1, 2] }) as never, [spec([16, 12]), spec([12, 12]), spec([12, 12])]);
+    const inputs = [random([16, 12], 51), random([12, 12], 52), random([12, 12], 53)];
+    const exe = lowerCpu(planKernels(fuseKernels(g), { alignment: 64 }), { fastMath: true });
+    try {
+      expect(exe.simdFunctions).toBeGreaterThan(0);
+      expect(exe.simdFunctions, `${exe.simdKernels} SIMD kernels`).toBeLessThan(exe.simdKernels);
+      const want = interpret(g, inputs);
+      exe.run(inputs).forEach((got, i) => expectClose(got, want[i], 1e-5, `output ${i}`));
+    } finally {
+      exe.dispose();
+    }
+  });
+});
+
 describe("threads", () => {
   it("with 2 threads a one-point reduction and a loop big enough to split both run in SIMD on the calling thread", () => {
     const n = 1 << 18;

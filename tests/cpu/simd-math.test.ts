@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Node } from "@adjoint/ir";
 import { simdModuleBytes } from "../../packages/backend-cpu/src/fast/wasm/simd-module";
+import { simdBases } from "../../packages/backend-cpu/src/fast/wasm/simd-emit";
 import type { SimdProgram } from "../../packages/backend-cpu/src/fast/wasm/simd-kernel";
 import { MAX_ULP, MATH_IMPORTS, SINCOS_LIMIT } from "../../packages/backend-cpu/src/fast/wasm/simd-math";
 import { wasm } from "../../packages/backend-cpu/src/fast/wasm/api";
@@ -22,10 +23,10 @@ function simdApply(op: Fn, xs: Float32Array): Float32Array {
   };
   const memory = new wasm.Memory({ initial: Math.ceil((8 * n) / 65536) + 1 });
   const env = { memory, ...Object.fromEntries(MATH_IMPORTS.map((m) => [m.name, m.fn])) };
-  const k0 = new wasm.Instance(new wasm.Module(simdModuleBytes([program], false)), { env }).exports.k0 as (lo: number, hi: number) => void;
+  const k0 = new wasm.Instance(new wasm.Module(simdModuleBytes([program], false)), { env }).exports.k0 as (lo: number, hi: number, ...bases: number[]) => void;
   const F = new Float32Array(memory.buffer);
   F.set(xs);
-  k0(0, n);
+  k0(0, n, ...simdBases(program));
   return F.slice(n, 2 * n);
 }
 

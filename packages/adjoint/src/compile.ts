@@ -13,7 +13,7 @@ import { planGraph } from "./diagnostics/plan";
 
 export interface CompileOptions {
   /**
-   * A registered backend name, or a backend itself (e.g. `cpuBackend({ fastMath: true })`, made
+   * A registered backend name, or a backend itself (e.g. `cpuBackend({ fastMath: false })`, made
    * once and shared by compiles). Default: "webgpu" when an adapter exists, else "cpu".
    */
   readonly backend?: string | Backend;

@@ -2,8 +2,16 @@ import type { Backend } from "@adjoint/passes";
 import { lowerCpu, type CpuOptions } from "./lower";
 import { enableFma, withGemmFma } from "./wasm/gemm-runtime";
 
-/** Options of `cpuBackend`: those of `lowerCpu`, plus the GEMM's fused multiply-add. */
+/** Options of `cpuBackend`: those of `lowerCpu` (with another default for `fastMath`), plus the GEMM's fused multiply-add. */
 export interface CpuBackendOptions extends CpuOptions {
+  /**
+   * As `CpuOptions.fastMath`, but on by default here: the backend that `compile` runs is the
+   * fast one (SIMD kernels, exp/log/tanh within 1 ulp of the interpreter, sin/cos/sigmoid
+   * within 2, sums reassociated), as XLA's and PyTorch's CPU backends are. `fastMath: false`
+   * gives results bitwise with the interpreter except where a matmul or a split sum adds in
+   * another order.
+   */
+  readonly fastMath?: boolean;
   /**
    * Fused multiply-add (relaxed SIMD's `f32x4.relaxed_madd`) in the matmul's inner loop,
    * about 1.6× the speed of a multiply then an add. Default true: creating the backend turns
@@ -25,7 +33,8 @@ export interface CpuBackend extends Backend {
  * in-place slot reuse (generated loops read every load of a point before storing it).
  */
 export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  const { fma: wanted = true, ...lowering } = opts;
+  const { fma: wanted = true, fastMath = true, ...rest } = opts;
+  const lowering: CpuOptions = { ...rest, fastMath };
   // decided here, once, so that `fma` is known before the first lowering
   const fma = wanted && enableFma();
   return {

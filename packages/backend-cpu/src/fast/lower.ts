@@ -67,6 +67,8 @@ export interface CpuExecutable {
   readonly workerChunks: number;
   /** Kernels that run as wasm SIMD (`fastMath` with `simd`), 0 otherwise. */
   readonly simdKernels: number;
+  /** Distinct wasm functions they run (kernels alike but for where their data lies share one). */
+  readonly simdFunctions: number;
 }
 
 /** A structured kernel's step: one generated loop. */
@@ -203,6 +205,7 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
     arena: buf,
     threads,
     simdKernels: simd?.count ?? 0,
+    simdFunctions: simd?.functions ?? 0,
     sources: generated.map((g) => g.source),
     run(inputs) {
       if (disposed) throw new AdjointError(`run: @${plan.graph.name} was disposed`);

@@ -12,7 +12,7 @@
  * into an f32x4 with the interpreter's max (NaN wins; otherwise the larger).
  */
 import { FnBuilder, I32, SIMD, V128 } from "./assemble";
-import type { SimdPhase, SimdProgram, SimdStream, SimdVal } from "./simd-kernel";
+import type { SimdPhase, SimdProgram, SimdVal } from "./simd-kernel";
 import { Vec, exp, log, sigmoid, sincos, tanh, type E } from "./simd-math";
 
 /** Lane-count of a vector step. */
@@ -20,23 +20,26 @@ const LANES = 4;
 
 type Mode = "vec" | "lane";
 
-/** Emits one program as a function `(lo, hi)`; `imports` are the host functions' indices (Math.sin, Math.cos). */
+/** The base arguments of a program's function: each stream's first byte in the arena. */
+export const simdBases = (p: SimdProgram): number[] => p.streams.map((s) => s.elem * 4);
+
+/**
+ * Emits one program as a function `(lo, hi, base_0, …, base_{S−1})`: each stream's first byte
+ * comes as a parameter (`simdBases`), so kernels that differ only in where their data lies share
+ * one function (simd-module.ts). `imports` are the host functions' indices (Math.sin, Math.cos).
+ */
 export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number }): FnBuilder {
-  const f = new FnBuilder([I32, I32]);
+  const f = new FnBuilder([I32, I32, ...p.streams.map(() => I32)]);
   const v = new Vec(f);
   const [o0, o1] = [0, 1]; // the parameters lo, hi
   const o = f.local(I32), ib = f.local(I32);
-  const rows = new Map<number, number>();
-  for (const s of p.streams) if (s.outer !== 0 && !rows.has(s.outer)) rows.set(s.outer, f.local(I32));
+  // a stream's address at the current outer point: its base parameter, or a local set per row
+  const rowAddr = p.streams.map((s, i) => (s.outer !== 0 ? f.local(I32) : 2 + i));
 
-  /** Pushes a stream's byte address without its base (the base is the memarg offset). */
-  const addr = (s: SimdStream, inner: boolean) => {
-    const row = s.outer !== 0 ? rows.get(s.outer) : undefined;
-    const useInner = inner && s.inner === 1;
-    if (row !== undefined) f.get(row);
-    if (useInner) f.get(ib);
-    if (row !== undefined && useInner) f.add();
-    if (row === undefined && !useInner) f.i32(0);
+  /** Pushes stream `si`'s byte address at the current point (inner offset included when `inner`). */
+  const addr = (si: number, inner: boolean) => {
+    f.get(rowAddr[si]);
+    if (inner && p.streams[si].inner === 1) f.get(ib).add();
   };
   const isMask = (vals: readonly SimdVal[], i: number): boolean => {
     const x = vals[i];
@@ -60,11 +63,11 @@ export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number 
         const s = p.streams[x.stream];
         const h = hoisted.get(x.stream);
         if (h) return void out.push(h);
-        addr(s, inLoop);
+        addr(x.stream, inLoop);
         if (inLoop && s.inner === 1) {
-          if (mode === "vec") f.v128Load(s.elem * 4);
-          else f.v128Load32Zero(s.elem * 4);
-        } else f.v128Splat32(s.elem * 4);
+          if (mode === "vec") f.v128Load(0);
+          else f.v128Load32Zero(0);
+        } else f.v128Splat32(0);
         const l = f.local(V128);
         f.set(l);
         return void out.push(() => void f.get(l));
@@ -83,10 +86,10 @@ export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number 
     });
     for (const st of ph.stores) {
       const s = p.streams[st.stream];
-      addr(s, inLoop);
+      addr(st.stream, inLoop);
       out[st.val]();
-      if (mode === "vec" && inLoop && s.inner === 1) f.v128Store(s.elem * 4);
-      else f.v128Store32Lane(s.elem * 4, 0);
+      if (mode === "vec" && inLoop && s.inner === 1) f.v128Store(0);
+      else f.v128Store32Lane(0, 0);
     }
     return out;
   };
@@ -104,13 +107,14 @@ export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number 
   // a one-point reduction over a two-dim nest folds every row into one accumulator: made before the rows
   const rowsFold = p.fold && p.foldRows ? folder(v, p.fold.op) : undefined;
   f.forRange(o, () => f.get(oLo), () => f.get(oHi), 1, () => {
-    for (const [stride, l] of rows) f.get(o).i32(stride * 4).i32Mul().set(l);
+    p.streams.forEach((s, i) => {
+      if (s.outer !== 0) f.get(2 + i).get(o).i32(s.outer * 4).i32Mul().add().set(rowAddr[i]);
+    });
     const hoisted = new Map<number, E>();
     for (const x of p.body.vals) {
       if (x.kind !== "load" || p.streams[x.stream].inner !== 0 || hoisted.has(x.stream)) continue;
-      const s = p.streams[x.stream];
-      addr(s, false);
-      f.v128Splat32(s.elem * 4);
+      addr(x.stream, false);
+      f.v128Splat32(0);
       const l = f.local(V128);
       f.set(l);
       hoisted.set(x.stream, () => void f.get(l));
