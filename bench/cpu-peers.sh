@@ -16,10 +16,11 @@ echo "# $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg), node $(node --
 for r in $(seq "$rounds"); do
   for w in $workloads; do
     mode=jit; [ "$w" = W3 ] && mode=eager
-    echo "round $r $w adjoint-1t $(adjoint --threads 1 "$w")"
-    echo "round $r $w adjoint-2t $(adjoint --threads 2 "$w")"
-    echo "round $r $w adjoint-1t-fastmath $(adjoint --threads 1 --fast-math "$w")"
-    echo "round $r $w adjoint-2t-fastmath $(adjoint --threads 2 --fast-math "$w")"
+    # fastMath is the registered cpu backend's default; "exact" is cpuBackend({ fastMath: false })
+    echo "round $r $w adjoint-1t $(adjoint --threads 1 --fast-math "$w")"
+    echo "round $r $w adjoint-2t $(adjoint --threads 2 --fast-math "$w")"
+    echo "round $r $w adjoint-exact-1t $(adjoint --threads 1 "$w")"
+    echo "round $r $w adjoint-exact-2t $(adjoint --threads 2 "$w")"
     echo "round $r $w jaxjs-$mode $(jaxjs --mode $mode "$w")"
     echo "round $r $w jaxjs-$mode-2workers $(jaxjs --mode $mode --workers 2 "$w")"
     if [ "$w" = W4 ] || [ "$w" = W5 ]; then
