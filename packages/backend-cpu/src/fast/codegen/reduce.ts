@@ -21,7 +21,7 @@ export interface SplitReduce {
  * row-major layout: how a prologue value is stored or a source node read by flat index.
  * Undefined when the loop's dims are not the operand's kept and reduced axes.
  */
-function operandStrides(reducer: Node, layout: ArenaLayout, domain: Shape, reduce: Shape): number[] | undefined {
+export function operandStrides(reducer: Node, layout: ArenaLayout, domain: Shape, reduce: Shape): number[] | undefined {
   const x = layout.types.get(reducer.args[0]);
   if (!x) return undefined;
   const axes = reducer.attrs.axes as readonly number[];

@@ -17,6 +17,7 @@ import { numel, stridesOf, type Node, type Shape, type ValueId } from "@adjoint/
 import type { Access, Kernel } from "@adjoint/passes";
 import type { ArenaLayout } from "../layout";
 import { mergeDims } from "../codegen/nest";
+import { operandStrides } from "../codegen/reduce";
 import type { MatmulEpilogue } from "../step";
 
 /** The f32 (and mask) ops a SIMD kernel can compute. */
@@ -165,21 +166,6 @@ class PhaseBuilder {
     if (loc.numel !== points) no("a store of another size");
     this.stores.push({ stream: this.stream(loc.elem, strides), val: this.value(id) });
   }
-}
-
-/** Strides over (domain, reduce) of the reducer operand's row-major layout (as reduce.ts's operandStrides). */
-function operandStrides(reducer: Node, layout: ArenaLayout, domain: Shape, reduce: Shape): number[] | undefined {
-  const x = layout.types.get(reducer.args[0]);
-  if (!x) return undefined;
-  const axes = reducer.attrs.axes as readonly number[];
-  const xs = stridesOf(x.shape);
-  const kept = x.shape.flatMap((_, i) => (axes.includes(i) ? [] : [i]));
-  if (reduce.length !== axes.length || reduce.some((r, i) => r !== x.shape[axes[i]])) return undefined;
-  let outer: number[];
-  if (domain.length === kept.length && domain.every((d, i) => d === x.shape[kept[i]])) outer = kept.map((k) => xs[k]);
-  else if (domain.length === x.shape.length && domain.every((d, i) => d === (axes.includes(i) ? 1 : x.shape[i]))) outer = domain.map((_, i) => (axes.includes(i) ? 0 : xs[i]));
-  else return undefined;
-  return [...outer, ...axes.map((a) => xs[a])];
 }
 
 /** Merged nest of `dims` over the streams: [outer, inner] sizes and per-stream [outer, inner] strides, or no. */
