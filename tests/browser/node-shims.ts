@@ -9,7 +9,10 @@ export const mkdirSync = (): never => {
 };
 export const writeFileSync = mkdirSync;
 export const readFileSync = mkdirSync;
+export const renameSync = mkdirSync;
+export const rmSync = mkdirSync;
 /** The default-backend check looks for GPU device nodes only on Linux; a page has none. */
 export const existsSync = (): boolean => false;
 export const readdirSync = (): string[] => [];
-export default { dirname, resolve, relative };
+export const join = (...parts: string[]): string => parts.join("/");
+export default { dirname, resolve, relative, join };

@@ -90,12 +90,12 @@ describe("fused multiply-add in the GEMM", () => {
     expect(withGemmFma(false, () => gemmUsesFma())).toBe(false);
   });
 
-  it.runIf(hardwareFma)("worker threads run the module the calling thread runs: fused, or not with `fma: false`", () => {
+  it.runIf(hardwareFma)("the wasm GEMM's worker threads run the module the calling thread runs: fused, or not with `fma: false`", () => {
     // 514×516 with k = 64: large enough to split into row ranges; edge tiles in the last range
     const { g, plan, inputs } = signatureCase(514, 516, 64);
     const want = interpret(g, inputs)[0];
     for (const fma of [true, false]) {
-      const exe = withGemmFma(fma, () => lowerCpu(plan, { threads: 2 }));
+      const exe = withGemmFma(fma, () => lowerCpu(plan, { threads: 2, nativeGemm: false }));
       // run until a worker has taken part (it starts asynchronously), checking every result:
       // a chunk a worker computed without fusing would be zeros
       for (let r = 0; r < 4 || (exe.workerChunks === 0 && r < 400); r++) {

@@ -61,12 +61,12 @@ describe("SplitChooser", () => {
   });
 });
 
-describe("a two-thread GEMM step", () => {
+describe("a two-thread wasm GEMM step", () => {
   it("gives one thread's bits on every run, split or not, and splits when it pays", () => {
     const g = trace((a, b) => t.matmul(a, t.transpose(b)), [spec([260, 200]), spec([300, 200])]);
     const plan = planKernels(fuseKernels(g));
     const inputs = [random([260, 200], 11), random([300, 200], 12)];
-    const one = lowerCpu(plan), two = lowerCpu(plan, { threads: 2 });
+    const one = lowerCpu(plan, { nativeGemm: false }), two = lowerCpu(plan, { threads: 2, nativeGemm: false });
     const want = one.run(inputs)[0];
     for (let r = 0; r < 4 || (two.workerChunks === 0 && r < 400); r++) expectBitwise(two.run(inputs)[0], want, `run ${r}`);
     expect(two.workerChunks).toBeGreaterThan(0);

@@ -12,7 +12,8 @@ import { copyOutputs, loadInputs, materialiseSources } from "./io";
 import { loopRunner, type Runtime, type StepPlan } from "./step";
 import { ThreadPool, type KernelFn } from "./threads";
 import { wasm } from "./wasm/api";
-import { TASK, gemmConsts, gemmModule, packingBytes, type GemmFn } from "./wasm/gemm-runtime";
+import { MR, NR, TASK, gemmConsts, gemmFmaWanted, gemmModule, gemmUsesFma, packingBytes, type GemmFn } from "./wasm/gemm-runtime";
+import { describeNativeGemm, nativeGemm } from "./native/build";
 import { SimdKernels } from "./wasm/simd-module";
 
 /** Options of `lowerCpu`. */
@@ -39,6 +40,14 @@ export interface CpuOptions {
    * simd-math.ts's MAX_ULP). Default true; ignored without `fastMath`.
    */
   readonly simd?: boolean;
+  /**
+   * Run f32 matmuls with the native GEMM (native/gemm.c, compiled for this CPU with the
+   * system's C compiler and cached; AVX-512 or AVX2 vectors) where it can be built, with its
+   * own threads up to `threads`. Default true; false, or no compiler, keeps the WebAssembly
+   * GEMM (128-bit SIMD); so does `fma: false` on the backend, as the native GEMM always
+   * fuses. `CpuExecutable.gemm` says which one a plan runs.
+   */
+  readonly nativeGemm?: boolean;
 }
 
 /** Time spent in one kernel over the runs so far. */
@@ -69,6 +78,8 @@ export interface CpuExecutable {
   readonly simdKernels: number;
   /** Distinct wasm functions they run (kernels alike but for where their data lies share one). */
   readonly simdFunctions: number;
+  /** Which GEMM the plan's f32 matmuls run: "native AVX-512 14×32", "wasm SIMD 4×8 FMA", ..., or "none" without matmuls. */
+  readonly gemm: string;
 }
 
 /** A structured kernel's step: one generated loop. */
@@ -145,7 +156,8 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
   const layout = new ArenaLayout(plan);
   materialiseSources.place(plan, layout);
   const maxN = widestMatmul(plan, layout);
-  const pack = maxN > 0 ? layout.reservePerThread(packingBytes(maxN).total, threads) : { base: 0, stride: 0 };
+  const native = maxN > 0 && opts.nativeGemm !== false && gemmFmaWanted() ? nativeGemm() : undefined;
+  const pack = maxN > 0 && !native ? layout.reservePerThread(packingBytes(maxN).total, threads) : { base: 0, stride: 0 };
   const simd = opts.fastMath && opts.simd !== false ? new SimdKernels(layout, threads) : undefined;
   const steps = plan.kernels.map((k) => {
     const step = planStep(k, layout, threads, opts.fastMath ?? false);
@@ -167,7 +179,7 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
   const taskList = steps.flatMap((s) => s.tasks);
   const tasks = new Int32Array(shared ? new SharedArrayBuffer(Math.max(4, taskList.length * 4)) : new ArrayBuffer(Math.max(4, taskList.length * 4)));
   tasks.set(taskList);
-  const module = taskList.length ? gemmModule(shared) : undefined;
+  const module = taskList.length && !native ? gemmModule(shared) : undefined;
   const gemm = module ? (new wasm.Instance(module, { env: { memory } }).exports.gemm as GemmFn) : undefined;
   const [pa, pb, tile, KC, MC, NC] = gemmConsts(pack.base, maxN);
   const gemmTask = (t: Int32Array, i: number) => {
@@ -176,12 +188,12 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
   };
   // workers only when some loop or GEMM is big enough to be split (see loopRunner, matmulStep); SIMD kernels run on this thread
   const jsLoops = steps.filter((s) => !simd?.runs(s)).flatMap((s) => s.generated);
-  const parallel = jsLoops.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || steps.some((s) => s.tasks.length > TASK);
+  const parallel = jsLoops.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || (!native && steps.some((s) => s.tasks.length > TASK));
   const pool = threads > 1 && parallel
     ? new ThreadPool(threads, { memory, module, sources: generated.map((g) => g.source), tasks, gemmConsts: (t) => gemmConsts(pack.base + t * pack.stride, maxN) }, { fns, tasks, gemmTask, ...views })
     : undefined;
   simd?.instantiate(memory, shared);
-  const rt: Runtime = { ...views, fns, tasks, gemmTask, gemm, pool };
+  const rt: Runtime = { ...views, fns, tasks, gemmTask, gemm, pool, native, threads };
   let fn = 0, task = 0;
   const run = steps.map((s) => {
     const made = s.instantiate(rt, { fn, task });
@@ -206,6 +218,7 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
     threads,
     simdKernels: simd?.count ?? 0,
     simdFunctions: simd?.functions ?? 0,
+    gemm: !taskList.length ? "none" : native ? describeNativeGemm(native) : `wasm SIMD ${MR}×${NR}${gemmUsesFma() ? " FMA" : ""}`,
     sources: generated.map((g) => g.source),
     run(inputs) {
       if (disposed) throw new AdjointError(`run: @${plan.graph.name} was disposed`);

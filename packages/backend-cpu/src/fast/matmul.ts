@@ -94,11 +94,19 @@ export function matmulStep(kernel: Kernel, layout: ArenaLayout, loop: MatmulLoop
     const first = at.task, nAlone = alone.length / TASK;
     // the threads share the split records, or else the batch items
     const [shareFirst, nShared] = split.length ? [first + nAlone, split.length / TASK] : [first, nAlone];
-    const { F, pool, gemmTask } = rt;
+    const { F, pool, gemmTask, native } = rt;
     if (count === 0) return epi;
     if (k === 0) {
       return () => {
         F.fill(0, cLoc.elem, cLoc.elem + count);
+        epi();
+      };
+    }
+    if (native) {
+      // its own threads split each record; no split records, no chooser
+      const { tasks, threads: nt } = rt;
+      return () => {
+        native.gemm(F, tasks, first, nAlone, nt);
         epi();
       };
     }

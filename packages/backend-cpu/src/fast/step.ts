@@ -3,6 +3,7 @@ import type { Kernel } from "@adjoint/passes";
 import { PARALLEL_WORK, type GeneratedKernel } from "./codegen/pointwise";
 import type { KernelFn, ThreadPool } from "./threads";
 import type { GemmFn } from "./wasm/gemm-runtime";
+import type { NativeGemm } from "./native/build";
 
 /** What a step's run closure uses: arena views, compiled loops, the GEMM and the threads. */
 export interface Runtime {
@@ -18,6 +19,9 @@ export interface Runtime {
   readonly gemmTask: (tasks: Int32Array, i: number) => void;
   readonly gemm: GemmFn | undefined;
   readonly pool: ThreadPool | undefined;
+  /** The native GEMM, when f32 matmuls run natively rather than as the wasm GEMM. */
+  readonly native: NativeGemm | undefined;
+  readonly threads: number;
 }
 
 /** Where a step's generated loops and task records start in the executable-wide lists. */

@@ -67,6 +67,9 @@ export function withGemmFma<T>(fma: boolean, lower: () => T): T {
   }
 }
 
+/** Whether GEMMs lowered now may fuse multiply and add (false inside `withGemmFma(false, ...)`). */
+export const gemmFmaWanted = (): boolean => fmaWanted;
+
 const modules = new Map<string, WasmModule>();
 
 /**

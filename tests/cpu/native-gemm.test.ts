@@ -1,0 +1,93 @@
+// The native GEMM (packages/backend-cpu/src/fast/native): built here with the system's C
+// compiler (.ci/run installs one), checked against the interpreter on edge shapes, every
+// transpose, batches and epilogues; two threads give one thread's bits; and records that
+// would reach outside the arena are refused with an error instead of touching memory.
+import { describe, expect, it } from "vitest";
+import { spec, t, trace, type Graph, type HostTensor } from "@adjoint/ir";
+import { fuseKernels, planKernels, type Kernel } from "@adjoint/passes";
+import { interpret, lowerCpu, nativeGemmStatus } from "@adjoint/backend-cpu";
+import { expectBitwise, expectClose, idsOf, planOf, random } from "./util";
+
+const status = nativeGemmStatus();
+
+/** C = op(A) @ op(B) as one matmul kernel reading the stored operands through strides. */
+function matmulCase(m: number, n: number, k: number, ta: boolean, tb: boolean): { g: Graph; kernel: Kernel; inputs: HostTensor[] } {
+  const g = trace((a, b) => t.matmul(ta ? t.transpose(a) : a, tb ? t.transpose(b) : b), [spec(ta ? [k, m] : [m, k]), spec(tb ? [n, k] : [k, n])]);
+  const [mm] = idsOf(g, "matmul");
+  const a = { source: 0, offset: 0, strides: ta ? [1, 0, m] : [k, 0, 1] };
+  const b = { source: 1, offset: 0, strides: tb ? [0, k, 1] : [0, 1, n] };
+  const kernel: Kernel = { id: 0, loop: { kind: "matmul", batch: [], m, n, k, node: mm, a, b, epilogue: [] }, nodes: [mm], loads: new Map(), stores: [mm] };
+  return { g, kernel, inputs: [random(ta ? [k, m] : [m, k], 7 * m + k), random(tb ? [n, k] : [k, n], 11 * n + k)] };
+}
+
+describe("the native GEMM", () => {
+  it("builds and loads on this machine", () => {
+    expect(status.available, status.available ? "" : status.reason).toBe(true);
+  });
+
+  describe.runIf(status.available)("once built", () => {
+    const gemm = status.available ? status.gemm : undefined!;
+    const { mr, nr, kc } = gemm.info;
+
+    it("matches the interpreter on edge shapes in every transpose combination", () => {
+      const shapes: [number, number, number][] = [[1, 1, 1], [mr - 1, nr + 1, 3], [mr + 1, nr - 1, kc + 7], [2 * mr + 3, 2 * nr + 5, 1], [37, 3, 2 * kc + 1]];
+      for (const [m, n, k] of shapes) {
+        for (const ta of [false, true]) {
+          for (const tb of [false, true]) {
+            const { g, kernel, inputs } = matmulCase(m, n, k, ta, tb);
+            const exe = lowerCpu(planOf(g, [kernel]));
+            expect(exe.gemm).toMatch(/^native /);
+            expectClose(exe.run(inputs)[0], interpret(g, inputs)[0], 1e-5, `${m}×${k} @ ${k}×${n} ta ${ta} tb ${tb}`);
+            exe.dispose();
+          }
+        }
+      }
+    });
+
+    it("runs batched matmuls with a broadcast operand and a fused epilogue", () => {
+      const g = trace((x, w, b) => t.relu(t.add(t.matmul(x, w), b)), [spec([3, 40, 50]), spec([50, 70]), spec([70])]);
+      const inputs = [random([3, 40, 50], 1), random([50, 70], 2), random([70], 3)];
+      for (const threads of [1, 2]) {
+        const exe = lowerCpu(planKernels(fuseKernels(g)), { threads });
+        expect(exe.gemm).toMatch(/^native /);
+        expectClose(exe.run(inputs)[0], interpret(g, inputs)[0], 1e-5, `threads ${threads}`);
+        exe.dispose();
+      }
+    });
+
+    it("gives one thread's bits on two threads, splitting rows or columns", () => {
+      // rows split when m >= n, columns otherwise; both above the 4 Mflop split threshold
+      for (const [m, n, k] of [[300, 260, 200], [100, 700, 90]]) {
+        const g = trace((a, b) => t.matmul(a, b), [spec([m, k]), spec([k, n])]);
+        const plan = planKernels(fuseKernels(g));
+        const inputs = [random([m, k], m), random([k, n], n)];
+        const one = lowerCpu(plan), two = lowerCpu(plan, { threads: 2 });
+        const want = one.run(inputs)[0];
+        for (let r = 0; r < 3; r++) expectBitwise(two.run(inputs)[0], want, `${m}×${k} @ ${k}×${n}, run ${r}`);
+        expectClose(want, interpret(g, inputs)[0], 1e-5, `${m}×${k} @ ${k}×${n}`);
+        one.dispose();
+        two.dispose();
+      }
+    });
+
+    it("refuses records that reach outside the arena, and malformed arguments, with an error", () => {
+      const F = new Float32Array(16);
+      // a 4×4 product whose C starts at byte 32: its last row ends at byte 96 > 64
+      const record = (c: number) => new Int32Array([4, 4, 4, 0, 16, 4, 0, 16, 4, c, 16]);
+      expect(() => gemm.gemm(F, record(32), 0, 1, 1)).toThrow(/task 0 \(4x4 by 4x4\) reaches outside the 64-byte arena/);
+      expect(() => gemm.gemm(F, record(0), 0, 2, 1)).toThrow(/task range outside the records/);
+      expect(() => gemm.gemm(new Int32Array(16) as unknown as Float32Array, record(0), 0, 1, 1)).toThrow(/F must be a Float32Array/);
+      // a negative stride that walks below the arena's start
+      expect(() => gemm.gemm(F, new Int32Array([4, 4, 4, 0, -16, 4, 0, 16, 4, 0, 16]), 0, 1, 1)).toThrow(/reaches outside/);
+    });
+
+    it("writes zeros for k = 0 and leaves empty products alone", () => {
+      const F = new Float32Array(16).fill(7);
+      gemm.gemm(F, new Int32Array([2, 3, 0, 0, 0, 4, 0, 12, 4, 0, 12]), 0, 1, 2);
+      expect(Array.from(F.subarray(0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(F[6]).toBe(7);
+      gemm.gemm(F, new Int32Array([0, 3, 5, 0, 0, 4, 0, 12, 4, 0, 12]), 0, 1, 2);
+      expect(F[0]).toBe(0);
+    });
+  });
+});
