@@ -45,17 +45,26 @@ typedef float vfu __attribute__((vector_size(VB), aligned(4)));  // for C, any a
 
 // Packs an ext×kc block (element (t, p) at src[t·ts + p·ds]) into panels of r along t,
 // p-major inside a panel, zero-padding the last panel: any strides, transposes included,
-// cost one copy here and run the same micro-kernel.
+// cost one copy here and run the same micro-kernel. Reads walk whichever of t and p is
+// contiguous: a panel of a row-major A, or of a transposed B, read across t would touch r
+// pages per step (A·Bᵀ at 1024³ ran 1.6× slower so).
 static void pack(int r, const float* src, long ts, long ds, int ext, int kc, float* dst) {
-  for (int t0 = 0; t0 < ext; t0 += r) {
+  for (int t0 = 0; t0 < ext; t0 += r, dst += (long)r * kc) {
     int rows = ext - t0 < r ? ext - t0 : r;
     const float* s = src + t0 * ts;
     if (rows == r && ts == 1) {
-      for (int p = 0; p < kc; p++, dst += r) memcpy(dst, s + p * ds, r * 4);
-    } else {
-      for (int p = 0; p < kc; p++, dst += r)
-        for (int i = 0; i < r; i++) dst[i] = i < rows ? s[i * ts + p * ds] : 0.f;
+      for (int p = 0; p < kc; p++) memcpy(dst + p * r, s + p * ds, r * 4);
+      continue;
     }
+    if (ds == 1) {
+      for (int i = 0; i < rows; i++)
+        for (int p = 0; p < kc; p++) dst[p * r + i] = s[i * ts + p];
+    } else {
+      for (int p = 0; p < kc; p++)
+        for (int i = 0; i < rows; i++) dst[p * r + i] = s[i * ts + p * ds];
+    }
+    for (int p = 0; p < kc; p++)
+      for (int i = rows; i < r; i++) dst[p * r + i] = 0.f;
   }
 }
 
