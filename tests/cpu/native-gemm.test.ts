@@ -2,6 +2,7 @@
 // compiler (.ci/run installs one), checked against the interpreter on edge shapes, every
 // transpose, batches and epilogues; two threads give one thread's bits; and records that
 // would reach outside the arena are refused with an error instead of touching memory.
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { spec, t, trace, type Graph, type HostTensor } from "@adjoint/ir";
 import { fuseKernels, planKernels, type Kernel } from "@adjoint/passes";
@@ -79,6 +80,38 @@ describe("the native GEMM", () => {
       expect(() => gemm.gemm(new Int32Array(16) as unknown as Float32Array, record(0), 0, 1, 1)).toThrow(/F must be a Float32Array/);
       // a negative stride that walks below the arena's start
       expect(() => gemm.gemm(F, new Int32Array([4, 4, 4, 0, -16, 4, 0, 16, 4, 0, 16]), 0, 1, 1)).toThrow(/reaches outside/);
+    });
+
+    it("serves JavaScript threads calling at once: each gets its own product, none waits forever", async () => {
+      // three worker threads and this one each run a 150×120 @ 120×130 product 30 times on 2
+      // native threads; one thread holds the helpers at a time, the others run alone
+      const [m, k, n] = [150, 120, 130];
+      const source = `
+        const { parentPort, workerData } = require("node:worker_threads");
+        const { gemm } = require(workerData.file);
+        const F = new Float32Array(workerData.buffer);
+        const tasks = new Int32Array(workerData.record);
+        for (let r = 0; r < 30; r++) gemm(F, tasks, 0, 1, 2);
+        parentPort.postMessage("done");`;
+      const arenas = Array.from({ length: 4 }, (_, w) => {
+        const buffer = new SharedArrayBuffer(4 * (m * k + k * n + m * n));
+        const F = new Float32Array(buffer);
+        F.set(random([m * k + k * n], 100 + w).data as Float32Array);
+        return { buffer, F };
+      });
+      const record = [m, n, k, 0, 4 * k, 4, 4 * m * k, 4 * n, 4, 4 * (m * k + k * n), 4 * n];
+      const workers = arenas.slice(1).map(({ buffer }) => new Worker(source, { eval: true, workerData: { file: gemm.file, buffer, record } }));
+      const finished = workers.map((w) => new Promise((ok, fail) => (w.once("message", ok), w.once("error", fail))));
+      for (let r = 0; r < 30; r++) gemm.gemm(arenas[0].F, Int32Array.from(record), 0, 1, 2);
+      await Promise.all(finished);
+      await Promise.all(workers.map((w) => w.terminate()));
+      for (const [w, { F }] of arenas.entries()) {
+        // against one thread's product of the same operands, bit for bit
+        const alone = Float32Array.from(F);
+        gemm.gemm(alone, Int32Array.from(record), 0, 1, 1);
+        const at = m * k + k * n;
+        expect(Array.from(F.subarray(at, at + m * n)), `arena ${w}`).toEqual(Array.from(alone.subarray(at, at + m * n)));
+      }
     });
 
     it("writes zeros for k = 0 and leaves empty products alone", () => {

@@ -191,7 +191,7 @@ static void work(Job* job) {
 #define MAX_HELPERS 63
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
-static Job* current;
+static Job* current;  // NULL between jobs: a helper waking late must not read a finished one
 static long generation;
 static int started, active, busy;
 
@@ -203,7 +203,7 @@ static void* helper(void* arg) {
     while (generation == seen) pthread_cond_wait(&wake, &lock);
     seen = generation;
     Job* job = current;
-    if (index >= job->helpers) continue;
+    if (!job || index >= job->helpers) continue;
     pthread_mutex_unlock(&lock);
     work(job);
     pthread_mutex_lock(&lock);
@@ -238,6 +238,7 @@ static int run_parallel(const Task* tasks, int count, int threads) {
   if (job.helpers > 0) {
     pthread_mutex_lock(&lock);
     while (active > 0) pthread_cond_wait(&done, &lock);
+    current = NULL;
     busy = 0;
     pthread_mutex_unlock(&lock);
   }
