@@ -104,6 +104,7 @@ typedef struct {
 
 typedef struct {
   float *pa, *pb;
+  size_t pb_floats;
 } Buffers;
 
 static void* aligned(size_t floats) {
@@ -111,7 +112,9 @@ static void* aligned(size_t floats) {
   return posix_memalign(&p, 64, floats * 4) ? NULL : p;
 }
 
-// Each thread's packing buffers, made on its first GEMM and freed when the thread ends.
+// Each thread's packing buffers, made on its first GEMM and freed when the thread ends; B's
+// grows to the widest block met (KC × at most NC columns: 4 MiB), so small products keep
+// small buffers. A's is MC × KC floats (98 KiB with AVX-512).
 static pthread_key_t buffers_key;
 static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
 static void free_buffers(void* p) {
@@ -121,19 +124,24 @@ static void free_buffers(void* p) {
   free(b);
 }
 static void make_key(void) { pthread_key_create(&buffers_key, free_buffers); }
-static Buffers* buffers(void) {
+static Buffers* buffers(size_t pb_floats) {
   pthread_once(&buffers_once, make_key);
   Buffers* b = pthread_getspecific(buffers_key);
   if (!b) {
-    b = malloc(sizeof *b);
+    b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->pa = aligned((size_t)MC * KC);
-    b->pb = aligned((size_t)KC * NC);
-    if (!b->pa || !b->pb) {
+    if (!b->pa) {
       free_buffers(b);
       return NULL;
     }
     pthread_setspecific(buffers_key, b);
+  }
+  if (b->pb_floats < pb_floats) {
+    free(b->pb);
+    b->pb = aligned(pb_floats);
+    b->pb_floats = b->pb ? pb_floats : 0;
+    if (!b->pb) return NULL;
   }
   return b;
 }
@@ -142,7 +150,8 @@ static Buffers* buffers(void) {
 // micro-kernel over MR×NR tiles; edge tiles are computed whole into `tile` and the part
 // inside C added.
 static int run(const Task* t) {
-  Buffers* buf = buffers();
+  int widest = t->n < NC ? t->n : NC;
+  Buffers* buf = buffers((size_t)KC * ((widest + NR - 1) / NR * NR));
   if (!buf) return 0;
   float tile[MR * NR] __attribute__((aligned(64)));
   for (int jc = 0; jc < t->n; jc += NC) {
@@ -286,8 +295,11 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   if (first < 0 || count < 0 || ((int64_t)first + count) * TASK > (int64_t)nrec) return fail(env, "native gemm: task range outside the records");
   if (threads < 1) threads = 1;
 
-  // at most `threads` parts per record, so count·threads bounds the work list
-  Task* list = malloc(sizeof(Task) * ((size_t)count * threads + 1));
+  // at most `threads` parts per record, so count·threads bounds the work list; on the stack
+  // unless a large batch needs more (no allocation per run otherwise)
+  Task local[64];
+  size_t cap = (size_t)count * threads + 1;
+  Task* list = cap <= 64 ? local : malloc(sizeof(Task) * cap);
   if (!list) return fail(env, "native gemm: out of memory for the task list");
   int n_work = 0;
   char msg[200];
@@ -297,7 +309,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     if (m < 0 || n < 0 || k < 0 || !inside(q[3], m, q[4], k, q[5], bytes) || !inside(q[6], k, q[7], n, q[8], bytes) ||
         !inside(q[9], m, q[10], n, 4, bytes)) {
       snprintf(msg, sizeof msg, "native gemm: task %d (%dx%d by %dx%d) reaches outside the %lld-byte arena", r, m, k, k, n, (long long)bytes);
-      free(list);
+      if (list != local) free(list);
       return fail(env, msg);
     }
     if (m == 0 || n == 0) continue;
@@ -328,7 +340,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     }
   }
   int ok = run_parallel(list, n_work, threads);
-  free(list);
+  if (list != local) free(list);
   return ok ? NULL : fail(env, "native gemm: out of memory for packing buffers");
 }
 
