@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { spec, t, trace } from "@adjoint/ir";
 import { interpret } from "@adjoint/backend-cpu";
 import { fuseKernels, planKernels } from "@adjoint/passes";
-import { cpuBackend, lowerCpu } from "@adjoint/backend-cpu";
+import { cpuBackend, lowerCpu, nativeGemmStatus } from "@adjoint/backend-cpu";
+import { compile } from "adjoint";
 import { naivePlan } from "./naive-plan";
 import { expectBitwise, tensor } from "./util";
 
@@ -39,5 +40,23 @@ describe("cpu backend", () => {
     expect(prof.map((p) => p.kind)).toEqual(["elementwise", "reduce"]);
     expect(prof.every((p) => p.ms >= 0)).toBe(true);
     exe.dispose();
+  });
+
+  it("tells the compile report which GEMM the matmuls run, and how many kernels are SIMD", async () => {
+    const f = (x: Parameters<typeof t.tanh>[0], w: Parameters<typeof t.tanh>[0]) => t.sum(t.tanh(t.matmul(x, w)));
+    const specs = [spec([8, 16]), spec([16, 4])];
+    const wasm = await compile(f, specs, { backend: cpuBackend({ nativeGemm: false }) });
+    expect(wasm.report.backendNotes[0]).toMatch(/^matmuls: wasm SIMD 4×8( FMA)? GEMM/);
+    expect(wasm.report.backendNotes).toContain("threads: 1");
+    expect(wasm.report.backendNotes.some((n) => /^\d+ of \d+ kernels as wasm SIMD \(\d+ functions\)$/.test(n))).toBe(true);
+    wasm.dispose();
+    const status = nativeGemmStatus();
+    const dflt = await compile(f, specs, { backend: "cpu" });
+    expect(dflt.report.backendNotes[0]).toMatch(status.available ? /^matmuls: native (AVX-512|AVX2|SSE) \d+×\d+ GEMM$/ : /no native GEMM: /);
+    dflt.dispose();
+    // no matmul, no GEMM line
+    const plain = await compile((x: Parameters<typeof t.tanh>[0]) => t.sum(t.exp(x)), [spec([8])], { backend: "cpu" });
+    expect(plain.report.backendNotes.some((n) => n.startsWith("matmuls:"))).toBe(false);
+    plain.dispose();
   });
 });

@@ -10,6 +10,8 @@ export interface StageRecord {
 /** What compiling produced, with figures a user can act on. Bytes and flops throughout. */
 export interface CompileReport {
   readonly backend: string;
+  /** What the backend chose while lowering (`LoweredProgram.notes`): the CPU backend's GEMM, SIMD kernels, threads. */
+  readonly backendNotes: readonly string[];
   /** Dispatches per run. */
   readonly kernels: number;
   /** Planned peak of everything the executable holds: inputs, constants and the arena. */
@@ -55,6 +57,7 @@ export function buildReport(parts: {
   const flops = flopsByKind(parts.plan.graph);
   return {
     backend: parts.backend,
+    backendNotes: parts.program.notes ?? [],
     kernels: parts.program.kernels,
     peakBytes: parts.memory.peakTotalBytes,
     activationBytes: parts.memory.peakActivationBytes,

@@ -41,6 +41,8 @@ export interface LoweredProgram {
   readonly kernels: number;
   /** Frees what the program holds (device buffers, pipelines, workers). Idempotent. */
   dispose(): void;
+  /** What the backend chose while lowering, a line each, for the compile report (which GEMM the matmuls run, say). Optional. */
+  readonly notes?: readonly string[];
 }
 
 /** An executor of plans. */

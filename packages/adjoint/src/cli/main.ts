@@ -118,7 +118,8 @@ const commands: Readonly<Record<string, (a: Args, io: CliIo) => Promise<void>>> 
     const policy = checkpointOf(str(a, "checkpoint")) ?? loaded.options?.checkpoint;
     const backend = str(a, "backend") ?? loaded.options?.backend;
     const exe = await compile(fn, specs, { ...loaded.options, ...(policy ? { checkpoint: policy } : {}), ...(backend ? { backend } : {}), dump: dir, ...(filter ? { dumpPasses: filter } : {}) });
-    io.out(`wrote dumps of ${loaded.name} to ${dir} (${exe.report.kernels} kernels, peak ${formatBytes(exe.report.peakBytes)})`);
+    const notes = exe.report.backendNotes.length ? `; ${exe.report.backend}: ${exe.report.backendNotes.join(", ")}` : "";
+    io.out(`wrote dumps of ${loaded.name} to ${dir} (${exe.report.kernels} kernels, peak ${formatBytes(exe.report.peakBytes)}${notes})`);
     exe.dispose();
   },
   async memory(a, io) {

@@ -1,5 +1,6 @@
 import type { Backend } from "@adjoint/passes";
-import { lowerCpu, type CpuOptions } from "./lower";
+import { lowerCpu, type CpuExecutable, type CpuOptions } from "./lower";
+import { nativeGemmStatus } from "./native/build";
 import { enableFma, withGemmFma } from "./wasm/gemm-runtime";
 
 /** Options of `cpuBackend`: those of `lowerCpu` (with another default for `fastMath`), plus the GEMM's fused multiply-add. */
@@ -27,6 +28,16 @@ export interface CpuBackend extends Backend {
   readonly fma: boolean;
 }
 
+/** The report's lines on what a lowering chose: the GEMM, the SIMD kernels, the threads. */
+function cpuNotes(exe: CpuExecutable): string[] {
+  const why = exe.gemm.startsWith("wasm") ? nativeGemmStatus() : undefined;
+  return [
+    ...(exe.gemm === "none" ? [] : [`matmuls: ${exe.gemm} GEMM${why && !why.available ? ` (no native GEMM: ${why.reason})` : ""}`]),
+    `${exe.simdKernels} of ${exe.kernels} kernels as wasm SIMD (${exe.simdFunctions} functions)`,
+    `threads: ${exe.threads}`,
+  ];
+}
+
 /**
  * The fast CPU executor as a `Backend` (the contract in @adjoint/passes): fused plans, any
  * number of buffers per kernel, 64-byte arena alignment (a cache line), f32/i32/bool, and
@@ -43,7 +54,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     capabilities: { fusion: true, maxBuffersPerKernel: Infinity, maxBindingBytes: 2 ** 31 - 1, alignment: 64, dtypes: ["f32", "i32", "bool"], inplace: true },
     lower(plan, lowerOpts) {
       const exe = withGemmFma(fma, () => lowerCpu(plan, { ...lowering, checkNumerics: lowerOpts.checkNumerics ?? lowering.checkNumerics }));
-      return { kernels: exe.kernels, run: async (inputs) => exe.run(inputs), dispose: () => exe.dispose() };
+      return { kernels: exe.kernels, run: async (inputs) => exe.run(inputs), dispose: () => exe.dispose(), notes: cpuNotes(exe) };
     },
   };
 }
