@@ -52,7 +52,7 @@ describe("cpu backend", () => {
     wasm.dispose();
     const status = nativeGemmStatus();
     const dflt = await compile(f, specs, { backend: "cpu" });
-    expect(dflt.report.backendNotes[0]).toMatch(status.available ? /^matmuls: native (AVX-512|AVX2|SSE) \d+×\d+ GEMM$/ : /no native GEMM: /);
+    expect(dflt.report.backendNotes[0]).toMatch(status.available ? /^matmuls: native (AVX-512|AVX2|128-bit) \d+×\d+ GEMM$/ : /no native GEMM: /);
     dflt.dispose();
     // no matmul, no GEMM line
     const plain = await compile((x: Parameters<typeof t.tanh>[0]) => t.sum(t.exp(x)), [spec([8])], { backend: "cpu" });

@@ -129,4 +129,4 @@ export const nativeGemm = (): NativeGemm | undefined => {
 
 /** A one-line description for reports: "native AVX-512 14×32" and the like. */
 export const describeNativeGemm = (g: NativeGemm): string =>
-  `native ${g.info.vectorBits === 512 ? "AVX-512" : g.info.vectorBits === 256 ? "AVX2" : "SSE"} ${g.info.mr}×${g.info.nr}`;
+  `native ${g.info.vectorBits === 512 ? "AVX-512" : g.info.vectorBits === 256 ? "AVX2" : "128-bit"} ${g.info.mr}×${g.info.nr}`;

@@ -5,7 +5,9 @@
 // rather than WebAssembly's 128 bits. It reads and writes the backend's arena in place:
 // `gemm` receives a Float32Array over the arena and the 11-int task records the
 // WebAssembly GEMM runs.
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -26,11 +28,17 @@
 #define MR 6
 #define NV 2
 #define SPLAT(x) ((vf)_mm256_set1_ps(x))
-#else
+#elif defined(__SSE__)
 #define VB 16
 #define MR 4
 #define NV 2
 #define SPLAT(x) ((vf)_mm_set1_ps(x))
+#else
+// any other CPU (Arm's NEON, say): GCC's generic vectors
+#define VB 16
+#define MR 4
+#define NV 2
+#define SPLAT(x) ((vf){0} + (x))
 #endif
 #define VL (VB / 4)
 #define NR (NV * VL)
@@ -345,7 +353,8 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 // info(): the compiled kernel's shape, for reports.
-static napi_value Info(napi_env env, napi_callback_info cb) {
+static napi_value Info(napi_env env, napi_callback_info unused) {
+  (void)unused;
   char s[160];
   snprintf(s, sizeof s, "{\"vectorBits\":%d,\"mr\":%d,\"nr\":%d,\"kc\":%d,\"mc\":%d,\"nc\":%d}", VB * 8, MR, NR, KC, MC, NC);
   napi_value out;
