@@ -2,11 +2,14 @@
 // compiler (.ci/run installs one), checked against the interpreter on edge shapes, every
 // transpose, batches and epilogues; two threads give one thread's bits; and records that
 // would reach outside the arena are refused with an error instead of touching memory.
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { spec, t, trace, type Graph, type HostTensor } from "@adjoint/ir";
 import { fuseKernels, planKernels, type Kernel } from "@adjoint/passes";
-import { interpret, lowerCpu, nativeGemmStatus } from "@adjoint/backend-cpu";
+import { buildNativeGemm, interpret, lowerCpu, nativeGemmStatus } from "@adjoint/backend-cpu";
 import { expectBitwise, expectClose, idsOf, planOf, random } from "./util";
 
 const status = nativeGemmStatus();
@@ -111,6 +114,20 @@ describe("the native GEMM", () => {
         gemm.gemm(alone, Int32Array.from(record), 0, 1, 1);
         const at = m * k + k * n;
         expect(Array.from(F.subarray(at, at + m * n)), `arena ${w}`).toEqual(Array.from(alone.subarray(at, at + m * n)));
+      }
+    });
+
+    it("loads code only from a cache folder no one else may write to", () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "adjoint-open-"));
+      chmodSync(dir, 0o777);
+      const before = process.env.ADJOINT_CACHE_DIR;
+      process.env.ADJOINT_CACHE_DIR = dir;
+      try {
+        expect(() => buildNativeGemm()).toThrow(/others may write to it; set ADJOINT_CACHE_DIR/);
+      } finally {
+        if (before === undefined) delete process.env.ADJOINT_CACHE_DIR;
+        else process.env.ADJOINT_CACHE_DIR = before;
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

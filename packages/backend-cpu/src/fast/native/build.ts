@@ -11,7 +11,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -88,8 +88,13 @@ export function buildNativeGemm(): NativeGemm {
     .slice(0, 16);
   const dir = nativeCacheDir();
   const file = path.join(dir, `gemm-${key}.node`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // code is loaded from here: in a shared temporary folder, only from a folder no one else can write
+  const st = statSync(dir), uid = process.getuid?.();
+  if (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0)) {
+    throw new Error(`${dir} belongs to another user or others may write to it; set ADJOINT_CACHE_DIR to a private folder`);
+  }
   if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       execFileSync(cc, [...FLAGS, `-I${headers}`, SOURCE, "-o", tmp], { stdio: "pipe" });
