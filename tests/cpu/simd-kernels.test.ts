@@ -243,24 +243,49 @@ describe("shared functions", () => {
 });
 
 describe("threads", () => {
-  it("with 2 threads a one-point reduction and a loop big enough to split both run in SIMD on the calling thread", () => {
+  it("with 2 threads a SIMD kernel big enough splits across the workers with one thread's bits; a one-point sum stays whole", () => {
     const n = 1 << 18;
     const g = trace((a: Tensor) => [t.sum(t.exp(t.neg(t.mul(a, a)))), t.tanh(t.mul(t.sin(a), 3))], [spec([n])]);
     const x = random([n], 9);
-    const exe = lowerCpu(planKernels(fuseKernels(g)), { fastMath: true, threads: 2 });
+    const plan = planKernels(fuseKernels(g));
+    const one = lowerCpu(plan, { fastMath: true }), two = lowerCpu(plan, { fastMath: true, threads: 2 });
     try {
-      const kinds = exe.sources.map((s) => s.includes("runs as wasm SIMD"));
-      expect(exe.simdKernels).toBe(2);
+      const kinds = two.sources.map((s) => s.includes("runs as wasm SIMD"));
+      expect(two.simdKernels).toBe(2);
       expect(kinds.every(Boolean), "every loop source is a SIMD kernel's JavaScript equivalent").toBe(true);
-      const want = interpret(g, [x]);
-      for (let r = 0; r < 3; r++) {
-        const out = exe.run([x]);
-        expectClose(out[0], want[0], 1e-5, "sum");
-        expectClose(out[1], want[1], 1e-6, "tanh");
-      }
-      expect(exe.workerChunks, "no loop was left to split across workers").toBe(0);
+      const want = one.run([x]);
+      // run until a worker has taken part (they start asynchronously), checking every result
+      for (let r = 0; r < 3 || (two.workerChunks === 0 && r < 400); r++) two.run([x]).forEach((got, i) => expectBitwise(got, want[i], `run ${r} output ${i}`));
+      expect(two.workerChunks, "the tanh kernel's range was split").toBeGreaterThan(0);
+      const ref = interpret(g, [x]);
+      expectClose(want[0], ref[0], 1e-5, "sum");
+      expectClose(want[1], ref[1], 1e-6, "tanh");
     } finally {
-      exe.dispose();
+      one.dispose();
+      two.dispose();
+    }
+  });
+
+  it("splits the SIMD kernels of a matmul epilogue and row-wise reductions across two threads with one thread's bits", () => {
+    // a GELU-like epilogue over a 512×1024 product and a softmax's row reductions, as W3oh has
+    const g = trace((x: Tensor, w: Tensor) => {
+      const h = t.matmul(x, w);
+      const act = t.mul(h, t.sigmoid(t.mul(h, 1.702)));
+      return [act, t.logSoftmax(act, 1)];
+    }, [spec([512, 64]), spec([64, 1024])]);
+    const inputs = [random([512, 64], 3), random([64, 1024], 4)];
+    const plan = planKernels(fuseKernels(g));
+    const one = lowerCpu(plan, { fastMath: true }), two = lowerCpu(plan, { fastMath: true, threads: 2 });
+    try {
+      expect(two.simdKernels).toBeGreaterThan(1);
+      const want = one.run(inputs);
+      for (let r = 0; r < 3 || (two.workerChunks === 0 && r < 400); r++) two.run(inputs).forEach((got, i) => expectBitwise(got, want[i], `run ${r} output ${i}`));
+      expect(two.workerChunks).toBeGreaterThan(0);
+      const ref = interpret(g, inputs);
+      want.forEach((got, i) => expectClose(got, ref[i], 1e-5, `output ${i}`));
+    } finally {
+      one.dispose();
+      two.dispose();
     }
   });
 });

@@ -186,13 +186,15 @@ export function lowerCpu(plan: Plan, opts: CpuOptions = {}): CpuExecutable {
     const o = i * TASK;
     gemm!(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5], t[o + 6], t[o + 7], t[o + 8], t[o + 9], t[o + 10], pa, pb, tile, KC, MC, NC);
   };
-  // workers only when some loop or GEMM is big enough to be split (see loopRunner, matmulStep); SIMD kernels run on this thread
+  // workers only when some loop, SIMD kernel or GEMM is big enough to be split (see loopRunner, simd-module.ts, matmulStep)
+  const simdSplit = simd?.compile(shared);
   const jsLoops = steps.filter((s) => !simd?.runs(s)).flatMap((s) => s.generated);
-  const parallel = jsLoops.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || (!native && steps.some((s) => s.tasks.length > TASK));
+  const parallel = jsLoops.some((g) => g.work >= PARALLEL_WORK && g.extent > 1) || simdSplit !== undefined || (!native && steps.some((s) => s.tasks.length > TASK));
+  const simdContext = simd?.context ?? { fns: [], table: new Int32Array(0), args: new Map<number, number[]>() };
   const pool = threads > 1 && parallel
-    ? new ThreadPool(threads, { memory, module, sources: generated.map((g) => g.source), tasks, gemmConsts: (t) => gemmConsts(pack.base + t * pack.stride, maxN) }, { fns, tasks, gemmTask, ...views })
+    ? new ThreadPool(threads, { memory, module, sources: generated.map((g) => g.source), tasks, gemmConsts: (t) => gemmConsts(pack.base + t * pack.stride, maxN), simd: simdSplit }, { fns, tasks, gemmTask, ...views, simd: simdContext })
     : undefined;
-  simd?.instantiate(memory, shared);
+  simd?.instantiate(memory);
   const rt: Runtime = { ...views, fns, tasks, gemmTask, gemm, pool, native, threads };
   let fn = 0, task = 0;
   const run = steps.map((s) => {

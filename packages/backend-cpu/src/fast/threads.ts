@@ -14,15 +14,34 @@ const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, A0 = 4, A1 = 5, A2 = 6, CHUNKS = 7
 /** Control words plus room for a failing worker's message (one char code per word). */
 const MESSAGE_CHARS = 400, WORDS = MESSAGE + MESSAGE_CHARS;
 /** Job kinds. */
-const STOP = 0, FN = 1, GEMM = 2;
+const STOP = 0, FN = 1, GEMM = 2, SIMD = 3;
+
+/**
+ * A SIMD kernel's entry in the shared SIMD table (wasm/simd-module.ts): its function, the
+ * range [lo, hi) it runs, the unit chunk boundaries are multiples of, then its stream bases.
+ */
+export const SIMD_ENTRY = { fn: 0, lo: 1, hi: 2, unit: 3, bases: 4, first: 5 } as const;
+
+const { fn: SIMD_ENTRY_FN, lo: SIMD_ENTRY_LO, hi: SIMD_ENTRY_HI, unit: SIMD_ENTRY_UNIT, bases: SIMD_ENTRY_BASES, first: SIMD_ENTRY_FIRST } = SIMD_ENTRY;
 
 /** The body every thread runs for a chunk; shared verbatim by the main thread and the workers. */
 const CHUNK_SOURCE = `
-function runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk) {
-  if (C[${KIND}] === ${FN}) {
+function runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk, simd) {
+  const kind = C[${KIND}];
+  if (kind === ${FN}) {
     const lo = C[${A1}], hi = C[${A2}], per = Math.ceil((hi - lo) / C[${CHUNKS}]);
     const a = lo + chunk * per, b = Math.min(hi, a + per);
     if (a < b) fns[C[${A0}]](F, I, U, D, a, b);
+  } else if (kind === ${SIMD}) {
+    // (lo, hi, ...bases): one argument array per entry and thread, made once
+    const t = simd.table, o = C[${A0}];
+    let args = simd.args.get(o);
+    if (!args) simd.args.set(o, (args = [0, 0, ...t.subarray(o + ${SIMD_ENTRY_FIRST}, o + ${SIMD_ENTRY_FIRST} + t[o + ${SIMD_ENTRY_BASES}])]));
+    const lo = t[o + ${SIMD_ENTRY_LO}], hi = t[o + ${SIMD_ENTRY_HI}], unit = t[o + ${SIMD_ENTRY_UNIT}];
+    const per = Math.ceil((hi - lo) / C[${CHUNKS}] / unit) * unit;
+    args[0] = lo + chunk * per;
+    args[1] = Math.min(hi, args[0] + per);
+    if (args[0] < args[1]) simd.fns[t[o + ${SIMD_ENTRY_FN}]].apply(null, args);
   } else {
     gemmTask(tasks, C[${A0}] + chunk * C[${A1}]);
   }
@@ -44,13 +63,21 @@ const WORKER_SOURCE = `
 "use strict";
 const { workerData } = require("node:worker_threads");
 ${CHUNK_SOURCE}
-const { memory, module, sources, control, tasksBuffer, gemmConsts } = workerData;
+const { memory, module, sources, control, tasksBuffer, gemmConsts, simdModule, simdTable, mathImports } = workerData;
 const C = new Int32Array(control), tasks = new Int32Array(tasksBuffer);
 const buf = memory.buffer;
 const F = new Float32Array(buf), I = new Int32Array(buf), U = new Uint8Array(buf), D = new Float64Array(buf);
 ${COMPILE_KERNEL_SOURCE}
 const fns = sources.map(compileKernel);
 const gemm = module ? new WebAssembly.Instance(module, { env: { memory } }).exports.gemm : null;
+// the executable's SIMD kernels, k0, k1, ..., on the same memory (their host imports are Math functions)
+const simd = { fns: [], table: new Int32Array(simdTable), args: new Map() };
+if (simdModule) {
+  const env = { memory };
+  for (const name of mathImports) env[name] = Math[name];
+  const ex = new WebAssembly.Instance(simdModule, { env }).exports;
+  for (let i = 0; ex["k" + i]; i++) simd.fns.push(ex["k" + i]);
+}
 const [pa, pb, tile, KC, MC, NC, TASK] = gemmConsts;
 const gemmTask = (t, i) => {
   const o = i * TASK;
@@ -63,7 +90,7 @@ for (;;) {
   if (C[${KIND}] === ${STOP}) break;
   work(C, seen, (chunk) => {
     try {
-      runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk);
+      runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk, simd);
     } catch (e) {
       // report instead of dying with the chunk unfinished, which would leave run() waiting
       const text = String(e && e.stack || e).slice(0, ${MESSAGE_CHARS});
@@ -82,6 +109,18 @@ export interface PoolSetup {
   readonly tasks: Int32Array;
   /** Per thread: [pa, pb, tile, KC, MC, NC, task record length] for the GEMM. */
   readonly gemmConsts: (thread: number) => readonly number[];
+  /** The SIMD kernels' module and table (wasm/simd-module.ts), when some SIMD kernel splits. */
+  readonly simd?: { readonly module: WasmModule; readonly table: Int32Array; readonly mathImports: readonly string[] };
+}
+
+/** A SIMD kernel's function: the range, then each stream's base byte. */
+export type SimdFn = (lo: number, hi: number, ...bases: number[]) => void;
+
+/** What a thread needs to run SIMD chunks: the functions (filled once instantiated), the table, argument arrays. */
+export interface SimdContext {
+  fns: readonly SimdFn[];
+  readonly table: Int32Array;
+  readonly args: Map<number, number[]>;
 }
 
 /** A compiled generated kernel: `(F, I, U, D, lo, hi)`. */
@@ -96,10 +135,11 @@ export interface MainContext {
   readonly I: Int32Array;
   readonly U: Uint8Array;
   readonly D: Float64Array;
+  readonly simd: SimdContext;
 }
 
 type ChunkRunner = (chunk: number) => void;
-type Runner = (C: Int32Array, fns: MainContext["fns"], tasks: Int32Array, gemmTask: MainContext["gemmTask"], F: Float32Array, I: Int32Array, U: Uint8Array, D: Float64Array, chunk: number) => void;
+type Runner = (C: Int32Array, fns: MainContext["fns"], tasks: Int32Array, gemmTask: MainContext["gemmTask"], F: Float32Array, I: Int32Array, U: Uint8Array, D: Float64Array, chunk: number, simd: SimdContext) => void;
 
 /** Worker threads plus the main thread, claiming chunks of one job at a time. */
 export class ThreadPool {
@@ -112,8 +152,8 @@ export class ThreadPool {
   constructor(readonly threads: number, setup: PoolSetup, main: MainContext) {
     const lib = new Function(`${CHUNK_SOURCE}\nreturn { work, runChunk };`)() as { work: ThreadPool["work"]; runChunk: Runner };
     this.work = lib.work;
-    const { fns, tasks, gemmTask, F, I, U, D } = main;
-    this.local = (chunk) => lib.runChunk(this.control, fns, tasks, gemmTask, F, I, U, D, chunk);
+    const { fns, tasks, gemmTask, F, I, U, D, simd } = main;
+    this.local = (chunk) => lib.runChunk(this.control, fns, tasks, gemmTask, F, I, U, D, chunk, simd);
     for (let t = 1; t < threads; t++) {
       const workerData = {
         memory: setup.memory,
@@ -122,6 +162,9 @@ export class ThreadPool {
         control: this.control.buffer,
         tasksBuffer: setup.tasks.buffer,
         gemmConsts: setup.gemmConsts(t),
+        simdModule: setup.simd?.module,
+        simdTable: (setup.simd?.table ?? new Int32Array(new SharedArrayBuffer(4))).buffer,
+        mathImports: setup.simd?.mathImports ?? [],
       };
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
       w.unref(); // an undisposed executable must not keep the process alive
@@ -137,6 +180,11 @@ export class ThreadPool {
   /** Runs `count` GEMM task records starting at record `first`, one chunk each. */
   runGemm(first: number, count: number): void {
     this.publish(GEMM, first, 1, 0, count);
+  }
+
+  /** Runs the SIMD kernel whose table entry starts at `entry` over its range in `chunks` parts. */
+  runSimd(entry: number, chunks: number): void {
+    this.publish(SIMD, entry, 0, 0, chunks);
   }
 
   /** Chunks the workers (not the calling thread) have run so far: how much the threads help. */

@@ -1,14 +1,17 @@
 /**
  * The wasm SIMD kernels of one executable (`fastMath` only): every qualifying kernel (or matmul epilogue)
  * (simd-kernel.ts) becomes one exported function of a single module, instantiated on the
- * executable's arena memory, and runs on the calling thread. The kernel's JavaScript loop is
- * still generated (kept in `sources` for dumps, and so worker threads, which compile every
+ * executable's arena memory by the calling thread and by every worker thread. A kernel with
+ * enough work runs split across the threads (its range in parts, from an entry of a shared
+ * table: threads.ts, SIMD jobs), else whole on the calling thread. The kernel's JavaScript loop
+ * is still generated (kept in `sources` for dumps, and so worker threads, which compile every
  * source, see the same list).
  */
 import type { Kernel } from "@adjoint/passes";
 import type { ArenaLayout } from "../layout";
 import { PARALLEL_WORK } from "../codegen/pointwise";
 import type { StepPlan } from "../step";
+import type { SimdContext } from "../threads";
 import { encodeModuleWithImports, type FnBuilder } from "./assemble";
 import { wasm, type WasmMemory } from "./api";
 import { emitProgram, simdBases } from "./simd-emit";
@@ -36,8 +39,12 @@ export const simdModuleBytes = (programs: readonly SimdProgram[], shared: boolea
  */
 const MAX_LOCALS = 20_000;
 
-/** Thread counts up to which a SIMD kernel on one thread is preferred to a split JavaScript loop. */
-const SIMD_OVER_THREADS = 4;
+/**
+ * Work (points × ops of the kernel's JavaScript loop) from which a SIMD kernel is split across
+ * the threads: a SIMD thread does about four JavaScript threads' work, so 4× the JavaScript
+ * loops' threshold keeps a split's cost (waking the workers, tens of µs) small beside it.
+ */
+const SIMD_PARALLEL_WORK = 4 * PARALLEL_WORK;
 
 /**
  * What a program computes, apart from where its data lies: kernels with equal keys (the same
@@ -55,8 +62,13 @@ function shapeKey(p: SimdProgram): string {
 export class SimdKernels {
   private readonly programs: FnBuilder[] = [];
   private readonly byShape = new Map<string, number>();
-  private fns: RangeFn[] = [];
   private kernels = 0;
+  /** Entries of the shared table, one per kernel that splits across threads (threads.ts, SIMD_ENTRY). */
+  private readonly entries: number[] = [];
+  private table: Int32Array | undefined;
+  private module: InstanceType<typeof wasm.Module> | undefined;
+  /** The calling thread's functions and table, as the thread pool reads them. */
+  readonly context: SimdContext = { fns: [], table: new Int32Array(0), args: new Map() };
   /** Why each kernel that stayed in JavaScript did (kernel id → reason), for dumps and tests. */
   readonly declined = new Map<number, string>();
 
@@ -74,6 +86,11 @@ export class SimdKernels {
     return this.kernels;
   }
 
+  /** Whether some kernel splits across threads (then the executable needs its worker pool). */
+  get splits(): boolean {
+    return this.entries.length > 0;
+  }
+
   /** Distinct wasm functions those kernels share. */
   get functions(): number {
     return this.programs.length;
@@ -86,12 +103,7 @@ export class SimdKernels {
     const decline = (reason: string) => (this.declined.set(kernel.id, reason), js);
     const p = simdProgram(kernel, this.layout, epilogue);
     if ("reason" in p) return decline(p.reason);
-    // workers cannot run these modules yet, so a SIMD kernel runs whole on the calling thread.
-    // One SIMD thread does about four JavaScript threads' work (W4's kernel: 40.7 -> 10.8 ms),
-    // so it beats the JavaScript loop split across up to SIMD_OVER_THREADS threads (W3 on 2
-    // threads: 133-151 -> 121-129 ms); with more threads a loop big enough to split stays JavaScript.
     const single = js.generated.length === 1 ? js.generated[0] : undefined;
-    if (this.threads > SIMD_OVER_THREADS && single && single.work >= PARALLEL_WORK && single.extent > 1) return decline("split across worker threads");
     // each value takes at least one local: a body this long is declined before it is emitted
     const values = p.body.vals.length + (p.epilogue?.vals.length ?? 0);
     if (values > MAX_LOCALS) return decline(`${values} values`);
@@ -105,38 +117,59 @@ export class SimdKernels {
     }
     this.kernels++;
     const fnIndex = index, bases = simdBases(p);
+    // split across threads when big enough: outer points are independent rows; a one-row
+    // kernel's inner range splits at whole vectors, so every point runs as it does whole; a
+    // one-point reduction folding rows into one accumulator does not split
+    const unit = p.splitInner ? 4 : 1;
+    let entry = -1;
+    if (this.threads > 1 && !p.foldRows && single && single.work >= SIMD_PARALLEL_WORK && p.extent >= 2 * unit) {
+      entry = this.entries.length;
+      this.entries.push(fnIndex, 0, p.extent, unit, bases.length, ...bases); // threads.ts's SIMD_ENTRY layout
+    }
     const note = `// kernel ${kernel.id} runs as wasm SIMD (simd-module.ts, function k${index}); this JavaScript loop is its equivalent\n`;
     const step: StepPlan = {
       ...js,
       generated: js.generated.map((g) => ({ ...g, source: note + g.source })),
       // the whole range on the calling thread (a one-point reduction's JavaScript partial sums are not used)
       instantiate: (rt, at) => {
-        const run = this.fns[fnIndex];
+        const run = this.context.fns[fnIndex];
         if (!run) return js.instantiate(rt, at); // an engine without wasm SIMD: the JavaScript loop
-        const whole = run.bind(null, 0, p.extent, ...bases);
-        return epilogue ? epilogue.instantiate(rt, at, whole) : whole;
+        const { pool } = rt;
+        const body = pool && entry >= 0 ? () => pool.runSimd(entry, pool.threads) : run.bind(null, 0, p.extent, ...bases);
+        return epilogue ? epilogue.instantiate(rt, at, body) : body;
       },
     };
     this.wrapped.add(step);
     return step;
   }
 
-  /** Compiles the module and binds its functions to `memory` (shared when the executable has threads). */
-  instantiate(memory: WasmMemory, shared: boolean): void {
-    if (this.programs.length === 0) return;
-    const bytes = moduleBytes(this.programs, shared);
-    let module: InstanceType<typeof wasm.Module>;
+  /**
+   * Compiles the module (once every kernel is wrapped, before the worker pool starts), and says
+   * what the workers need to run the kernels that split: undefined when none does.
+   */
+  compile(shared: boolean): { module: InstanceType<typeof wasm.Module>; table: Int32Array; mathImports: string[] } | undefined {
+    if (this.programs.length === 0) return undefined;
     try {
-      module = new wasm.Module(bytes); // validates as it compiles (a separate validate costs a pass)
+      this.module = new wasm.Module(moduleBytes(this.programs, shared)); // validates as it compiles (a separate validate costs a pass)
     } catch {
-      // an engine without wasm SIMD: every step falls back to its JavaScript loop (see `wrap`),
-      // on the calling thread (the worker pool was sized without these steps)
+      // an engine without wasm SIMD: every step falls back to its JavaScript loop (see `wrap`)
       this.programs.length = 0;
       this.kernels = 0;
-      return;
+      this.entries.length = 0;
+      return undefined;
     }
+    if (!this.entries.length) return undefined;
+    const table = new Int32Array(new SharedArrayBuffer(this.entries.length * 4));
+    table.set(this.entries);
+    this.table = table;
+    return { module: this.module, table, mathImports: MATH_IMPORTS.map((m) => m.name) };
+  }
+
+  /** Binds the compiled module's functions to `memory` on the calling thread. */
+  instantiate(memory: WasmMemory): void {
+    if (!this.module) return;
     const env = { memory, ...Object.fromEntries(MATH_IMPORTS.map((m) => [m.name, m.fn])) };
-    const exports = new wasm.Instance(module, { env }).exports;
-    this.fns = this.programs.map((_, i) => exports[`k${i}`] as RangeFn);
+    const exports = new wasm.Instance(this.module, { env }).exports;
+    Object.assign(this.context, { fns: this.programs.map((_, i) => exports[`k${i}`] as RangeFn), table: this.table ?? new Int32Array(0) });
   }
 }
