@@ -20,14 +20,17 @@ export async function bundlePage(): Promise<string> {
     plugins: [{
       name: "node-builtins",
       setup(b) {
-        // path/url/fs get working stand-ins (used at module load); any other builtin becomes
-        // a module with the real one's export names, each throwing if the page ever calls it
-        b.onResolve({ filter: /^node:(path|url|fs)$/ }, () => ({ path: here("./node-shims.ts") }));
+        // every builtin becomes a module with the real one's export names, each throwing if the
+        // page ever calls it; path/url/fs take node-shims.ts's working stand-ins (used at module
+        // load) where it has them, so a package importing another fs function still bundles
+        const shimmed = /^node:(path|url|fs)$/;
         b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: "node-stub" }));
         b.onLoad({ filter: /.*/, namespace: "node-stub" }, async (a) => {
-          const names = Object.keys(await import(a.path)).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
+          const shims = shimmed.test(a.path) ? new Set(Object.keys(await import("./node-shims"))) : new Set<string>();
+          const names = Object.keys(await import(a.path)).filter((n) => n !== "default" && !shims.has(n) && /^[A-Za-z_$][\w$]*$/.test(n));
           const stub = (n: string) => `export const ${n} = () => { throw new Error("${a.path}.${n} is not available in the browser"); };`;
-          return { contents: [...names.map(stub), "export default {};"].join("\n"), loader: "js" };
+          const reexport = shims.size ? [`export * from ${JSON.stringify(here("./node-shims.ts"))};`, `export { default } from ${JSON.stringify(here("./node-shims.ts"))};`] : ["export default {};"];
+          return { contents: [...names.map(stub), ...reexport].join("\n"), loader: "js", resolveDir: here(".") };
         });
       },
     }],
