@@ -243,7 +243,7 @@ describe("shared functions", () => {
 });
 
 describe("threads", () => {
-  it("with 2 threads a SIMD kernel big enough splits across the workers with one thread's bits; a one-point sum stays whole", () => {
+  it("with 2 threads big SIMD kernels split across the workers: an elementwise one with one thread's bits, a one-point sum into partial folds", () => {
     const n = 1 << 18;
     const g = trace((a: Tensor) => [t.sum(t.exp(t.neg(t.mul(a, a)))), t.tanh(t.mul(t.sin(a), 3))], [spec([n])]);
     const x = random([n], 9);
@@ -254,14 +254,68 @@ describe("threads", () => {
       expect(two.simdKernels).toBe(2);
       expect(kinds.every(Boolean), "every loop source is a SIMD kernel's JavaScript equivalent").toBe(true);
       const want = one.run([x]);
-      // run until a worker has taken part (they start asynchronously), checking every result
-      for (let r = 0; r < 3 || (two.workerChunks === 0 && r < 400); r++) two.run([x]).forEach((got, i) => expectBitwise(got, want[i], `run ${r} output ${i}`));
-      expect(two.workerChunks, "the tanh kernel's range was split").toBeGreaterThan(0);
       const ref = interpret(g, [x]);
+      // run until a worker has taken part (they start asynchronously), checking every result:
+      // the sum is associated by the split (two partial folds), the same on every run
+      let sum: number | undefined;
+      for (let r = 0; r < 3 || (two.workerChunks === 0 && r < 400); r++) {
+        const out = two.run([x]);
+        expectBitwise(out[1], want[1], `run ${r} tanh`);
+        expectClose(out[0], ref[0], 1e-5, `run ${r} sum`);
+        sum ??= out[0].data[0];
+        expect(out[0].data[0], `run ${r}: the split sum is the same on every run`).toBe(sum);
+      }
+      expect(two.workerChunks, "the kernels' ranges were split").toBeGreaterThan(0);
       expectClose(want[0], ref[0], 1e-5, "sum");
       expectClose(want[1], ref[1], 1e-6, "tanh");
     } finally {
       one.dispose();
+      two.dispose();
+    }
+  });
+
+  it("splits a one-point max and a one-point sum with a stored elementwise output (W4's shape) across two threads", () => {
+    const n = (1 << 18) + 3; // rows that do not divide evenly, and a tail
+    const g = trace((a: Tensor) => {
+      const y = t.add(t.mul(t.sin(a), t.cos(a)), t.exp(t.neg(t.mul(a, a))));
+      return [t.sum(y), t.max(t.mul(y, 2)), t.mul(y, y)];
+    }, [spec([n])]);
+    const x = random([n], 12, "f32", 3);
+    // a NaN and an infinity reach one chunk only: the merge must carry them
+    const withSpecial = { ...x, data: Float32Array.from(x.data as Float32Array, (v, i) => (i === 5 ? Infinity : v)) };
+    const plan = planKernels(fuseKernels(g));
+    const two = lowerCpu(plan, { fastMath: true, threads: 2 });
+    try {
+      for (const input of [x, withSpecial]) {
+        const ref = interpret(g, [input]);
+        for (let r = 0; r < 3 || (two.workerChunks === 0 && r < 400); r++) {
+          const out = two.run([input]);
+          expectClose(out[0], ref[0], 1e-5, `run ${r} sum`);
+          expectBitwise(out[1], ref[1], `run ${r} max`);
+          expectClose(out[2], ref[2], 1e-5, `run ${r} y²`);
+        }
+      }
+      expect(two.workerChunks).toBeGreaterThan(0);
+    } finally {
+      two.dispose();
+    }
+  });
+
+  it("splits a one-point sum over rows (a broadcast sum that does not merge into one dim) into partial folds", () => {
+    const g = trace((a: Tensor, b: Tensor) => t.sum(t.tanh(t.add(a, b))), [spec([600, 1]), spec([1, 1000])]);
+    const inputs = [random([600, 1], 21), random([1, 1000], 22)];
+    const two = lowerCpu(planKernels(fuseKernels(g)), { fastMath: true, threads: 2 });
+    try {
+      const ref = interpret(g, inputs);
+      let sum: number | undefined;
+      for (let r = 0; r < 3 || (two.workerChunks === 0 && r < 400); r++) {
+        const out = two.run(inputs)[0];
+        expectClose(out, ref[0], 1e-5, `run ${r}`);
+        sum ??= out.data[0];
+        expect(out.data[0]).toBe(sum);
+      }
+      expect(two.workerChunks).toBeGreaterThan(0);
+    } finally {
       two.dispose();
     }
   });

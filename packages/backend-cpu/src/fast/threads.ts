@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import { AdjointError } from "@adjoint/ir";
 import type { WasmMemory, WasmModule } from "./wasm/api";
 import { COMPILE_KERNEL_SOURCE } from "./fast-math";
+import { PARTIAL_BYTES } from "./wasm/simd-emit";
 
 /** Control words (Int32 indices). */
 const SEQ = 0, CLAIM = 1, DONE = 2, KIND = 3, A0 = 4, A1 = 5, A2 = 6, CHUNKS = 7, BY_WORKERS = 8, FAILED = 9, MESSAGE = 10;
@@ -18,11 +19,13 @@ const STOP = 0, FN = 1, GEMM = 2, SIMD = 3;
 
 /**
  * A SIMD kernel's entry in the shared SIMD table (wasm/simd-module.ts): its function, the
- * range [lo, hi) it runs, the unit chunk boundaries are multiples of, then its stream bases.
+ * range [lo, hi) it runs, the unit chunk boundaries are multiples of, where chunk c stores
+ * its partial accumulators (scratch + c · PARTIAL_BYTES; 0 for a kernel that is not a split
+ * one-point reduction), then its stream bases.
  */
-export const SIMD_ENTRY = { fn: 0, lo: 1, hi: 2, unit: 3, bases: 4, first: 5 } as const;
+export const SIMD_ENTRY = { fn: 0, lo: 1, hi: 2, unit: 3, scratch: 4, bases: 5, first: 6 } as const;
 
-const { fn: SIMD_ENTRY_FN, lo: SIMD_ENTRY_LO, hi: SIMD_ENTRY_HI, unit: SIMD_ENTRY_UNIT, bases: SIMD_ENTRY_BASES, first: SIMD_ENTRY_FIRST } = SIMD_ENTRY;
+const { fn: SIMD_ENTRY_FN, lo: SIMD_ENTRY_LO, hi: SIMD_ENTRY_HI, unit: SIMD_ENTRY_UNIT, scratch: SIMD_ENTRY_SCRATCH, bases: SIMD_ENTRY_BASES, first: SIMD_ENTRY_FIRST } = SIMD_ENTRY;
 
 /** The body every thread runs for a chunk; shared verbatim by the main thread and the workers. */
 const CHUNK_SOURCE = `
@@ -33,15 +36,20 @@ function runChunk(C, fns, tasks, gemmTask, F, I, U, D, chunk, simd) {
     const a = lo + chunk * per, b = Math.min(hi, a + per);
     if (a < b) fns[C[${A0}]](F, I, U, D, a, b);
   } else if (kind === ${SIMD}) {
-    // (lo, hi, ...bases): one argument array per entry and thread, made once
-    const t = simd.table, o = C[${A0}];
+    // (lo, hi, [dst,] ...bases): one argument array per entry and thread, made once
+    const t = simd.table, o = C[${A0}], scratch = t[o + ${SIMD_ENTRY_SCRATCH}];
     let args = simd.args.get(o);
-    if (!args) simd.args.set(o, (args = [0, 0, ...t.subarray(o + ${SIMD_ENTRY_FIRST}, o + ${SIMD_ENTRY_FIRST} + t[o + ${SIMD_ENTRY_BASES}])]));
+    if (!args) {
+      const bases = t.subarray(o + ${SIMD_ENTRY_FIRST}, o + ${SIMD_ENTRY_FIRST} + t[o + ${SIMD_ENTRY_BASES}]);
+      simd.args.set(o, (args = scratch ? [0, 0, 0, ...bases] : [0, 0, ...bases]));
+    }
     const lo = t[o + ${SIMD_ENTRY_LO}], hi = t[o + ${SIMD_ENTRY_HI}], unit = t[o + ${SIMD_ENTRY_UNIT}];
     const per = Math.ceil((hi - lo) / C[${CHUNKS}] / unit) * unit;
-    args[0] = lo + chunk * per;
+    args[0] = Math.min(hi, lo + chunk * per);
     args[1] = Math.min(hi, args[0] + per);
-    if (args[0] < args[1]) simd.fns[t[o + ${SIMD_ENTRY_FN}]].apply(null, args);
+    // a partial fold runs even on an empty range: its slot must hold the empty accumulators
+    if (scratch) args[2] = scratch + chunk * ${PARTIAL_BYTES};
+    if (scratch || args[0] < args[1]) simd.fns[t[o + ${SIMD_ENTRY_FN}]].apply(null, args);
   } else {
     gemmTask(tasks, C[${A0}] + chunk * C[${A1}]);
   }

@@ -24,17 +24,32 @@ type Mode = "vec" | "lane";
 export const simdBases = (p: SimdProgram): number[] => p.streams.map((s) => s.elem * 4);
 
 /**
+ * Which function of a program to emit: the whole range; or, for a one-point reduction that
+ * folds rows split across threads, a part of the rows that stores its accumulators
+ * (`(lo, hi, dst, bases…)`), and the finish that merges them and runs the epilogue
+ * (`(n, src, bases…)`).
+ */
+export type SimdPart = "whole" | "partial" | "finish";
+
+/** Bytes of one partial fold's accumulators (two f64x2 for a sum, one f32x4 for a max). */
+export const PARTIAL_BYTES = 32;
+
+/**
  * Emits one program as a function `(lo, hi, base_0, …, base_{S−1})`: each stream's first byte
  * comes as a parameter (`simdBases`), so kernels that differ only in where their data lies share
  * one function (simd-module.ts). `imports` are the host functions' indices (Math.sin, Math.cos).
  */
-export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number }): FnBuilder {
-  const f = new FnBuilder([I32, I32, ...p.streams.map(() => I32)]);
+export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number }, part: SimdPart = "whole"): FnBuilder {
+  if (part !== "whole" && !(p.fold && p.foldRows)) throw new Error(`simd: a ${part} function is only for a one-point reduction folding rows`);
+  // a partial fold takes the byte address of its accumulators after lo, hi
+  const partial = part === "partial";
+  const first = partial ? 3 : 2;
+  const f = new FnBuilder([I32, I32, ...(partial ? [I32] : []), ...p.streams.map(() => I32)]);
   const v = new Vec(f);
   const [o0, o1] = [0, 1]; // the parameters lo, hi
   const o = f.local(I32), ib = f.local(I32);
   // a stream's address at the current outer point: its base parameter, or a local set per row
-  const rowAddr = p.streams.map((s, i) => (s.outer !== 0 ? f.local(I32) : 2 + i));
+  const rowAddr = p.streams.map((s, i) => (s.outer !== 0 ? f.local(I32) : first + i));
 
   /** Pushes stream `si`'s byte address at the current point (inner offset included when `inner`). */
   const addr = (si: number, inner: boolean) => {
@@ -94,9 +109,25 @@ export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number 
     return out;
   };
 
+  if (part === "finish") {
+    // (n, src, bases…): merge the n partial accumulators at src, src + PARTIAL_BYTES, … in that
+    // order (so a split sum is associated the same way on every run), then the epilogue, as
+    // the whole function runs it after its last row
+    const fold = folder(v, p.fold!.op), at = f.local(I32);
+    f.get(o1).set(at);
+    f.forRange(o, () => f.i32(0), () => f.get(o0), 1, () => {
+      fold.merge(() => void f.get(at));
+      f.get(at).i32(PARTIAL_BYTES).add().set(at);
+    });
+    if (p.epilogue) phase(p.epilogue, "lane", false, new Map(), fold.result());
+    v.hoistConstants();
+    return f;
+  }
   // the range [lo, hi) is of inner points when the program splits its inner loop, else of outer points
   const [oLo, oHi, iLo, iHi, vEnd] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
-  if (p.splitInner) {
+  // a partial fold of a single row (a 1-dim sum, as W4's) takes a range of that row's points
+  const innerRange = p.splitInner || (partial && p.outer === 1);
+  if (innerRange) {
     f.i32(0).set(oLo).i32(p.outer).set(oHi);
     f.get(o0).i32(4).i32Mul().set(iLo).get(o1).i32(4).i32Mul().set(iHi);
   } else {
@@ -108,7 +139,7 @@ export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number 
   const rowsFold = p.fold && p.foldRows ? folder(v, p.fold.op) : undefined;
   f.forRange(o, () => f.get(oLo), () => f.get(oHi), 1, () => {
     p.streams.forEach((s, i) => {
-      if (s.outer !== 0) f.get(2 + i).get(o).i32(s.outer * 4).i32Mul().add().set(rowAddr[i]);
+      if (s.outer !== 0) f.get(first + i).get(o).i32(s.outer * 4).i32Mul().add().set(rowAddr[i]);
     });
     const hoisted = new Map<number, E>();
     for (const x of p.body.vals) {
@@ -127,13 +158,16 @@ export function emitProgram(p: SimdProgram, imports: { sin: number; cos: number 
     f.forRange(ib, () => f.get(iLo), () => f.get(vEnd), LANES * 4, step("vec"));
     // the tail, one lane at a time: never run when every row is whole vectors (the range is of
     // rows then, so any range leaves none), and leaving it out halves the function
-    if (p.splitInner || p.inner % LANES !== 0) f.forRange(ib, () => f.get(vEnd), () => f.get(iHi), 4, step("lane"));
+    if (innerRange || p.inner % LANES !== 0) f.forRange(ib, () => f.get(vEnd), () => f.get(iHi), 4, step("lane"));
     if (fold && p.epilogue && !rowsFold) phase(p.epilogue, "lane", false, new Map(), fold.result());
   });
-  if (rowsFold && p.epilogue) phase(p.epilogue, "lane", false, new Map(), rowsFold.result());
+  if (rowsFold && partial) rowsFold.store(() => void f.get(2));
+  else if (rowsFold && p.epilogue) phase(p.epilogue, "lane", false, new Map(), rowsFold.result());
   v.hoistConstants();
   return f;
 }
+
+
 
 const ALL_BYTES_HI = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
@@ -146,7 +180,7 @@ function maxOf(v: Vec, a: E, b: E, gt: number = SIMD.f32x4_gt): E {
 }
 
 /** Accumulators of a reduction: `add` one value (4 lanes, or lane 0 in lane mode), `result` the f32 splat. */
-function folder(v: Vec, op: "sum" | "max"): { add(x: E, mode: Mode): void; result(): E } {
+function folder(v: Vec, op: "sum" | "max"): { add(x: E, mode: Mode): void; result(): E; store(addr: E): void; merge(addr: E): void } {
   const f = v.f;
   if (op === "sum") {
     const acc0 = v.let(() => void f.v128Zero()), acc1 = v.let(() => void f.v128Zero());
@@ -168,6 +202,22 @@ function folder(v: Vec, op: "sum" | "max"): { add(x: E, mode: Mode): void; resul
           f.f32x4ExtractLane(0).f64PromoteF32().f64x2ReplaceLane(0).v(SIMD.f64x2_add).set(l0);
         }
       },
+      store(addr) {
+        addr();
+        acc0();
+        f.v128Store(0);
+        addr();
+        acc1();
+        f.v128Store(16);
+      },
+      merge(addr) {
+        acc0();
+        addr();
+        f.v128Load(0).v(SIMD.f64x2_add).set(l0);
+        acc1();
+        addr();
+        f.v128Load(16).v(SIMD.f64x2_add).set(l1);
+      },
       result() {
         v.op(SIMD.f64x2_add, acc0, acc1)();
         const t = f.local(V128);
@@ -185,6 +235,16 @@ function folder(v: Vec, op: "sum" | "max"): { add(x: E, mode: Mode): void; resul
       const term = mode === "vec" ? x : v.op(SIMD.f32x4_splat, () => void (x(), f.f32x4ExtractLane(0)));
       const t = v.let(term);
       maxOf(v, acc, t)();
+      f.set(l);
+    },
+    store(addr) {
+      addr();
+      acc();
+      f.v128Store(0);
+    },
+    merge(addr) {
+      const part = v.let(() => void (addr(), f.v128Load(0)));
+      maxOf(v, acc, part)();
       f.set(l);
     },
     result() {

@@ -14,7 +14,7 @@ import type { StepPlan } from "../step";
 import type { SimdContext } from "../threads";
 import { encodeModuleWithImports, type FnBuilder } from "./assemble";
 import { wasm, type WasmMemory } from "./api";
-import { emitProgram, simdBases } from "./simd-emit";
+import { PARTIAL_BYTES, emitProgram, simdBases, type SimdPart } from "./simd-emit";
 import { simdProgram, type SimdPhase, type SimdProgram, type SimdVal } from "./simd-kernel";
 import { MATH_IMPORTS } from "./simd-math";
 
@@ -86,6 +86,19 @@ export class SimdKernels {
     return this.kernels;
   }
 
+  /** The index of the function for `part` of programs shaped `key`, emitted once; undefined when it needs too many locals. */
+  private functionFor(key: string, p: SimdProgram, part: SimdPart): number | undefined {
+    const k = `${part}:${key}`;
+    let index = this.byShape.get(k);
+    if (index === undefined) {
+      const fn = emitProgram(p, IMPORTS, part);
+      if (fn.localCount > MAX_LOCALS) return undefined;
+      index = this.programs.push(fn) - 1;
+      this.byShape.set(k, index);
+    }
+    return index;
+  }
+
   /** Whether some kernel splits across threads (then the executable needs its worker pool). */
   get splits(): boolean {
     return this.entries.length > 0;
@@ -103,28 +116,38 @@ export class SimdKernels {
     const decline = (reason: string) => (this.declined.set(kernel.id, reason), js);
     const p = simdProgram(kernel, this.layout, epilogue);
     if ("reason" in p) return decline(p.reason);
-    const single = js.generated.length === 1 ? js.generated[0] : undefined;
     // each value takes at least one local: a body this long is declined before it is emitted
     const values = p.body.vals.length + (p.epilogue?.vals.length ?? 0);
     if (values > MAX_LOCALS) return decline(`${values} values`);
     const key = shapeKey(p);
-    let index = this.byShape.get(key);
-    if (index === undefined) {
-      const fn = emitProgram(p, IMPORTS);
-      if (fn.localCount > MAX_LOCALS) return decline(`${fn.localCount} wasm locals`);
-      index = this.programs.push(fn) - 1;
-      this.byShape.set(key, index);
-    }
+    const index = this.functionFor(key, p, "whole");
+    if (index === undefined) return decline("too many wasm locals");
     this.kernels++;
     const fnIndex = index, bases = simdBases(p);
-    // split across threads when big enough: outer points are independent rows; a one-row
-    // kernel's inner range splits at whole vectors, so every point runs as it does whole; a
-    // one-point reduction folding rows into one accumulator does not split
+    // split across threads when big enough (the JavaScript loop's work; a one-point sum has two loops).
+    // Outer points are independent rows; a one-row kernel's inner range splits at whole
+    // vectors, so every point runs as it does whole. A one-point reduction folding rows into
+    // one accumulator splits into partial folds, each storing its accumulators to the step
+    // scratch, merged in order by a finish function on the calling thread: associated
+    // differently from one thread (as the JavaScript split sum is), the same on every run.
     const unit = p.splitInner ? 4 : 1;
-    let entry = -1;
-    if (this.threads > 1 && !p.foldRows && single && single.work >= SIMD_PARALLEL_WORK && p.extent >= 2 * unit) {
+    const work = Math.max(0, ...js.generated.map((g) => g.work));
+    const big = this.threads > 1 && work >= SIMD_PARALLEL_WORK && p.extent >= 2 * unit;
+    let entry = -1, finishIndex: number | undefined, scratch = 0;
+    if (big && !p.foldRows) {
       entry = this.entries.length;
-      this.entries.push(fnIndex, 0, p.extent, unit, bases.length, ...bases); // threads.ts's SIMD_ENTRY layout
+      this.entries.push(fnIndex, 0, p.extent, unit, 0, bases.length, ...bases); // threads.ts's SIMD_ENTRY layout
+    } else if (p.fold && p.foldRows && this.threads > 1 && work >= SIMD_PARALLEL_WORK && this.layout.scratchBase > 0 && (p.outer > 1 || p.inner >= 8)) {
+      // rows, or the points of a single row (whole vectors each but the last)
+      const [extent, step] = p.outer > 1 ? [p.extent, 1] : [p.inner, 4];
+      const partIndex = this.functionFor(key, p, "partial");
+      finishIndex = this.functionFor(key, p, "finish");
+      if (partIndex !== undefined && finishIndex !== undefined) {
+        this.layout.needScratch(this.threads * PARTIAL_BYTES);
+        scratch = this.layout.scratchBase;
+        entry = this.entries.length;
+        this.entries.push(partIndex, 0, extent, step, scratch, bases.length, ...bases);
+      }
     }
     const note = `// kernel ${kernel.id} runs as wasm SIMD (simd-module.ts, function k${index}); this JavaScript loop is its equivalent\n`;
     const step: StepPlan = {
@@ -135,7 +158,14 @@ export class SimdKernels {
         const run = this.context.fns[fnIndex];
         if (!run) return js.instantiate(rt, at); // an engine without wasm SIMD: the JavaScript loop
         const { pool } = rt;
-        const body = pool && entry >= 0 ? () => pool.runSimd(entry, pool.threads) : run.bind(null, 0, p.extent, ...bases);
+        let body: () => void = run.bind(null, 0, p.extent, ...bases);
+        if (pool && entry >= 0 && finishIndex !== undefined) {
+          const finish = this.context.fns[finishIndex].bind(null, pool.threads, scratch, ...bases);
+          body = () => {
+            pool.runSimd(entry, pool.threads);
+            finish();
+          };
+        } else if (pool && entry >= 0) body = () => pool.runSimd(entry, pool.threads);
         return epilogue ? epilogue.instantiate(rt, at, body) : body;
       },
     };
