@@ -3,21 +3,12 @@
 // combination, fused multiply-add on and off. The sizes derive from the blocking constants,
 // so a change of them keeps these paths covered.
 import { describe, expect, it } from "vitest";
-import { spec, t, trace, type Graph, type HostTensor } from "@adjoint/ir";
 import { interpret, lowerCpu, nativeGemmStatus, withGemmFma } from "@adjoint/backend-cpu";
-import type { Kernel } from "@adjoint/passes";
 import { KC, MC, MR, NC, NR } from "../../packages/backend-cpu/src/fast/wasm/gemm-runtime";
-import { expectClose, idsOf, planOf, random } from "./util";
+import { expectClose, planOf, transposedMatmulCase } from "./util";
 
 /** C = op(A) @ op(B), each operand stored transposed when asked and read through the kernel's strides. */
-function transposedCase(m: number, n: number, k: number, ta: boolean, tb: boolean): { g: Graph; kernel: Kernel; inputs: HostTensor[] } {
-  const g = trace((a, b) => t.matmul(ta ? t.transpose(a) : a, tb ? t.transpose(b) : b), [spec(ta ? [k, m] : [m, k]), spec(tb ? [n, k] : [k, n])]);
-  const [mm] = idsOf(g, "matmul");
-  const a = { source: 0, offset: 0, strides: ta ? [1, 0, m] : [k, 0, 1] };
-  const b = { source: 1, offset: 0, strides: tb ? [0, k, 1] : [0, 1, n] };
-  const kernel: Kernel = { id: 0, loop: { kind: "matmul", batch: [], m, n, k, node: mm, a, b, epilogue: [] }, nodes: [mm], loads: new Map(), stores: [mm] };
-  return { g, kernel, inputs: [random(ta ? [k, m] : [m, k], m + 3 * k), random(tb ? [n, k] : [k, n], n + 5 * k)] };
-}
+const transposedCase = (m: number, n: number, k: number, ta: boolean, tb: boolean) => transposedMatmulCase(m, n, k, ta, tb, [m + 3 * k, n + 5 * k]);
 
 interface Blocking { readonly mr: number; readonly nr: number; readonly kc: number; readonly mc: number; readonly nc: number }
 const shapes = ({ mr, nr, kc, mc, nc }: Blocking): [string, number, number, number][] => [

@@ -2,21 +2,14 @@
 // so results agree within 1e-5 of the result's magnitude. Operands are read through the
 // kernel's strides, so transposed operands are transposes folded into the access.
 import { describe, expect, it } from "vitest";
-import { spec, t, trace, type Graph, type HostTensor } from "@adjoint/ir";
+import { spec, t, trace } from "@adjoint/ir";
 import { interpret } from "@adjoint/backend-cpu";
 import type { Kernel } from "@adjoint/passes";
 import { naiveMemory, naivePlan } from "./naive-plan";
-import { expectBitwise, expectClose, idsOf, planOf, random, runPlan } from "./util";
+import { expectBitwise, expectClose, idsOf, planOf, random, runPlan, transposedMatmulCase } from "./util";
 
-/** C = op(A) @ op(B) with each operand stored transposed when asked; one matmul kernel reading the inputs directly. */
-function transposedCase(m: number, n: number, k: number, ta: boolean, tb: boolean): { g: Graph; kernel: Kernel; inputs: HostTensor[] } {
-  const g = trace((a, b) => t.matmul(ta ? t.transpose(a) : a, tb ? t.transpose(b) : b), [spec(ta ? [k, m] : [m, k]), spec(tb ? [n, k] : [k, n])]);
-  const [mm] = idsOf(g, "matmul");
-  const a = { source: 0, offset: 0, strides: ta ? [1, 0, m] : [k, 0, 1] };
-  const b = { source: 1, offset: 0, strides: tb ? [0, k, 1] : [0, 1, n] };
-  const kernel: Kernel = { id: 0, loop: { kind: "matmul", batch: [], m, n, k, node: mm, a, b, epilogue: [] }, nodes: [mm], loads: new Map(), stores: [mm] };
-  return { g, kernel, inputs: [random(ta ? [k, m] : [m, k], m * 7 + k), random(tb ? [n, k] : [k, n], n * 13 + k)] };
-}
+/** C = op(A) @ op(B), each operand stored transposed when asked: one matmul kernel reading the inputs directly. */
+const transposedCase = (m: number, n: number, k: number, ta: boolean, tb: boolean) => transposedMatmulCase(m, n, k, ta, tb, [m * 7 + k, n * 13 + k]);
 
 const SHAPES = [[1, 1, 1], [7, 33, 257], [257, 7, 33], [33, 257, 7], [1, 257, 7], [257, 1, 33], [33, 33, 33], [257, 257, 257], [5, 9, 1]];
 

@@ -7,22 +7,15 @@ import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { spec, t, trace, type Graph, type HostTensor } from "@adjoint/ir";
-import { fuseKernels, planKernels, type Kernel } from "@adjoint/passes";
+import { spec, t, trace } from "@adjoint/ir";
+import { fuseKernels, planKernels } from "@adjoint/passes";
 import { buildNativeGemm, interpret, lowerCpu, nativeGemmStatus } from "@adjoint/backend-cpu";
-import { expectBitwise, expectClose, idsOf, planOf, random } from "./util";
+import { expectBitwise, expectClose, planOf, random, transposedMatmulCase } from "./util";
 
 const status = nativeGemmStatus();
 
 /** C = op(A) @ op(B) as one matmul kernel reading the stored operands through strides. */
-function matmulCase(m: number, n: number, k: number, ta: boolean, tb: boolean): { g: Graph; kernel: Kernel; inputs: HostTensor[] } {
-  const g = trace((a, b) => t.matmul(ta ? t.transpose(a) : a, tb ? t.transpose(b) : b), [spec(ta ? [k, m] : [m, k]), spec(tb ? [n, k] : [k, n])]);
-  const [mm] = idsOf(g, "matmul");
-  const a = { source: 0, offset: 0, strides: ta ? [1, 0, m] : [k, 0, 1] };
-  const b = { source: 1, offset: 0, strides: tb ? [0, k, 1] : [0, 1, n] };
-  const kernel: Kernel = { id: 0, loop: { kind: "matmul", batch: [], m, n, k, node: mm, a, b, epilogue: [] }, nodes: [mm], loads: new Map(), stores: [mm] };
-  return { g, kernel, inputs: [random(ta ? [k, m] : [m, k], 7 * m + k), random(tb ? [n, k] : [k, n], 11 * n + k)] };
-}
+const matmulCase = (m: number, n: number, k: number, ta: boolean, tb: boolean) => transposedMatmulCase(m, n, k, ta, tb, [7 * m + k, 11 * n + k]);
 
 describe("the native GEMM", () => {
   it("builds and loads on this machine", () => {

@@ -1,6 +1,6 @@
 // Shared helpers of the CPU backend tests: graphs of one op, hand-built plans, comparisons.
 import { expect } from "vitest";
-import { UNKNOWN_LOC, inferNode, numel, type AttrValue, type DType, type Graph, type HostTensor, type TensorType, type ValueId } from "@adjoint/ir";
+import { UNKNOWN_LOC, inferNode, numel, spec, t, trace, type AttrValue, type DType, type Graph, type HostTensor, type TensorType, type ValueId } from "@adjoint/ir";
 import type { Kernel, Plan } from "@adjoint/passes";
 import { lowerCpu, type CpuOptions } from "@adjoint/backend-cpu";
 import { mismatch } from "./compare";
@@ -67,3 +67,17 @@ export function expectClose(got: HostTensor, want: HostTensor, rtol = 1e-5, what
 
 /** The ids of a graph's nodes with op `op`, in order. */
 export const idsOf = (graph: Graph, op: string): ValueId[] => graph.nodes.filter((n) => n.op === op).map((n) => n.id);
+
+/**
+ * C = op(A) @ op(B) as one hand-built matmul kernel reading the inputs directly, each operand
+ * stored transposed when asked (a transpose folded into the kernel's strides); `seeds` pick
+ * A's and B's data.
+ */
+export function transposedMatmulCase(m: number, n: number, k: number, ta: boolean, tb: boolean, seeds: readonly [number, number]): { g: Graph; kernel: Kernel; inputs: HostTensor[] } {
+  const g = trace((a, b) => t.matmul(ta ? t.transpose(a) : a, tb ? t.transpose(b) : b), [spec(ta ? [k, m] : [m, k]), spec(tb ? [n, k] : [k, n])]);
+  const [mm] = idsOf(g, "matmul");
+  const a = { source: 0, offset: 0, strides: ta ? [1, 0, m] : [k, 0, 1] };
+  const b = { source: 1, offset: 0, strides: tb ? [0, k, 1] : [0, 1, n] };
+  const kernel: Kernel = { id: 0, loop: { kind: "matmul", batch: [], m, n, k, node: mm, a, b, epilogue: [] }, nodes: [mm], loads: new Map(), stores: [mm] };
+  return { g, kernel, inputs: [random(ta ? [k, m] : [m, k], seeds[0]), random(tb ? [n, k] : [k, n], seeds[1])] };
+}
