@@ -29,8 +29,9 @@ export interface CpuBackend extends Backend {
 }
 
 /** The report's lines on what a lowering chose: the GEMM, the SIMD kernels, the threads. */
-function cpuNotes(exe: CpuExecutable): string[] {
-  const why = exe.gemm.startsWith("wasm") ? nativeGemmStatus() : undefined;
+function cpuNotes(exe: CpuExecutable, nativeWanted: boolean): string[] {
+  // why not native: only where it was wanted (asking an opted-out lowering would build it)
+  const why = nativeWanted && exe.gemm.startsWith("wasm") ? nativeGemmStatus() : undefined;
   return [
     ...(exe.gemm === "none" ? [] : [`matmuls: ${exe.gemm} GEMM${why && !why.available ? ` (no native GEMM: ${why.reason})` : ""}`]),
     `${exe.simdKernels} of ${exe.kernels} kernels as wasm SIMD (${exe.simdFunctions} functions)`,
@@ -54,7 +55,7 @@ export function cpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     capabilities: { fusion: true, maxBuffersPerKernel: Infinity, maxBindingBytes: 2 ** 31 - 1, alignment: 64, dtypes: ["f32", "i32", "bool"], inplace: true },
     lower(plan, lowerOpts) {
       const exe = withGemmFma(fma, () => lowerCpu(plan, { ...lowering, checkNumerics: lowerOpts.checkNumerics ?? lowering.checkNumerics }));
-      return { kernels: exe.kernels, run: async (inputs) => exe.run(inputs), dispose: () => exe.dispose(), notes: cpuNotes(exe) };
+      return { kernels: exe.kernels, run: async (inputs) => exe.run(inputs), dispose: () => exe.dispose(), notes: cpuNotes(exe, fma && lowering.nativeGemm !== false) };
     },
   };
 }

@@ -132,12 +132,12 @@ export class SimdKernels {
     // differently from one thread (as the JavaScript split sum is), the same on every run.
     const unit = p.splitInner ? 4 : 1;
     const work = Math.max(0, ...js.generated.map((g) => g.work));
-    const big = this.threads > 1 && work >= SIMD_PARALLEL_WORK && p.extent >= 2 * unit;
+    const worth = this.threads > 1 && work >= SIMD_PARALLEL_WORK;
     let entry = -1, finishIndex: number | undefined, scratch = 0;
-    if (big && !p.foldRows) {
+    if (worth && !p.foldRows && p.extent >= 2 * unit) {
       entry = this.entries.length;
       this.entries.push(fnIndex, 0, p.extent, unit, 0, bases.length, ...bases); // threads.ts's SIMD_ENTRY layout
-    } else if (p.fold && p.foldRows && this.threads > 1 && work >= SIMD_PARALLEL_WORK && this.layout.scratchBase > 0 && (p.outer > 1 || p.inner >= 8)) {
+    } else if (worth && p.fold && p.foldRows && this.layout.scratchBase > 0 && (p.outer > 1 || p.inner >= 8)) {
       // rows, or the points of a single row (whole vectors each but the last)
       const [extent, step] = p.outer > 1 ? [p.extent, 1] : [p.inner, 4];
       const partIndex = this.functionFor(key, p, "partial");
